@@ -1,0 +1,12 @@
+"""Clock over the system time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from application.ports.clock import Clock
+
+
+class SystemClock(Clock):
+    def now(self) -> datetime:
+        return datetime.now(UTC)

@@ -1,0 +1,29 @@
+"""Turning the domain's access decisions into the errors a caller sees."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from domain.access import Action, Actor, Decision, decide
+from domain.errors import ClinicAccessDenied, DomainError, InsufficientPermissions
+
+
+def require(actor: Actor, action: Action, clinic_id: UUID | None = None) -> None:
+    """Allow ``action`` on the clinic itself, or raise: CLINIC_ACCESS_DENIED for someone outside
+    the clinic, INSUFFICIENT_PERMISSIONS for a member whose role does not allow it."""
+    decision = decide(actor, action, clinic_id)
+    if decision is Decision.NOT_A_MEMBER:
+        raise ClinicAccessDenied()
+    if decision is Decision.ROLE_DENIED:
+        raise InsufficientPermissions()
+
+
+def require_in_clinic(actor: Actor, action: Action, clinic_id: UUID, not_found: DomainError) -> None:
+    """Allow ``action`` on a resource of a clinic, or raise. Someone outside the clinic gets
+    ``not_found``, so that another clinic's ids reveal nothing; a member whose role does not
+    allow it gets INSUFFICIENT_PERMISSIONS."""
+    decision = decide(actor, action, clinic_id)
+    if decision is Decision.NOT_A_MEMBER:
+        raise not_found
+    if decision is Decision.ROLE_DENIED:
+        raise InsufficientPermissions()

@@ -1,0 +1,29 @@
+"""Read one clinic."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from application.access import require
+from application.ports.repositories import ClinicRepository
+from domain.access import Action, Actor
+from domain.clinics import Clinic
+from domain.errors import ClinicNotFound
+
+
+class GetClinic:
+    """Read one clinic.
+
+    - Members of the clinic (any role) and super admins may read it.
+    - Anyone else gets CLINIC_ACCESS_DENIED, whether or not the clinic exists.
+    """
+
+    def __init__(self, clinics: ClinicRepository) -> None:
+        self._clinics = clinics
+
+    async def __call__(self, clinic_id: UUID, actor: Actor) -> Clinic:
+        require(actor, Action.VIEW_CLINIC, clinic_id)
+        clinic = await self._clinics.get(clinic_id)
+        if clinic is None:
+            raise ClinicNotFound()
+        return clinic

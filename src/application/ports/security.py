@@ -1,0 +1,36 @@
+"""Access tokens: issuing and verifying the bearer tokens that identify a caller."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+    expires_in: int  # seconds
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenClaims:
+    user_id: UUID
+    token_id: str
+    expires_at: datetime
+
+
+class AccessTokens(Protocol):
+    @abstractmethod
+    def issue(self, user_id: UUID, *, ttl_minutes: int | None = None) -> IssuedToken:
+        """A signed access token for ``user_id``; ``ttl_minutes=None`` takes the configured lifetime."""
+        ...
+
+    @abstractmethod
+    def verify(self, token: str) -> TokenClaims:
+        """The claims of a valid token. Raises TokenExpired for an expired one and
+        InvalidCredentials for anything else that is not a valid token of ours."""
+        ...

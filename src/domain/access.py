@@ -1,0 +1,96 @@
+"""Who may do what: the access policy as a pure function of (actor, action, clinic).
+
+Rules:
+- A super admin may do everything, in every clinic.
+- Inside a clinic, the actor's membership role decides, per the POLICY table.
+- Someone without a membership in the clinic is outside it: the decision is NOT_A_MEMBER, which
+  the application reports as CLINIC_ACCESS_DENIED for the clinic itself and as *_NOT_FOUND for
+  the clinic's resources, so existence never leaks.
+- Platform actions (not inside one clinic) are listed in PLATFORM_POLICY.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum, StrEnum
+from uuid import UUID
+
+from domain.identity import STAFF_ROLES, Role
+
+
+class Action(StrEnum):
+    CREATE_CLINIC = "CREATE_CLINIC"
+    LIST_ALL_CLINICS = "LIST_ALL_CLINICS"
+    CREATE_USER = "CREATE_USER"
+    VIEW_CLINIC = "VIEW_CLINIC"
+    UPDATE_CLINIC = "UPDATE_CLINIC"
+    ADD_LOCATION = "ADD_LOCATION"
+    VIEW_LOCATIONS = "VIEW_LOCATIONS"
+    ADD_MEMBER = "ADD_MEMBER"
+    VIEW_MEMBERS = "VIEW_MEMBERS"
+
+
+class Decision(Enum):
+    ALLOWED = "allowed"
+    NOT_A_MEMBER = "not_a_member"
+    ROLE_DENIED = "role_denied"
+
+
+ALL_ROLES = frozenset(Role) - {Role.SUPER_ADMIN}
+
+POLICY: Mapping[Action, frozenset[Role]] = {
+    Action.VIEW_CLINIC: ALL_ROLES,
+    Action.UPDATE_CLINIC: frozenset({Role.CLINIC_ADMIN}),
+    Action.ADD_LOCATION: frozenset({Role.CLINIC_ADMIN}),
+    Action.VIEW_LOCATIONS: ALL_ROLES,
+    Action.ADD_MEMBER: frozenset({Role.CLINIC_ADMIN}),
+    Action.VIEW_MEMBERS: STAFF_ROLES,
+}
+
+# Platform actions: which clinic roles, held in any clinic, allow them (super admins always may).
+PLATFORM_POLICY: Mapping[Action, frozenset[Role]] = {
+    Action.CREATE_CLINIC: frozenset(),
+    Action.LIST_ALL_CLINICS: frozenset(),
+    Action.CREATE_USER: frozenset({Role.CLINIC_ADMIN}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicRole:
+    role: Role
+    location_ids: frozenset[UUID] = frozenset()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Actor:
+    """The caller of a use case: who they are, their roles per clinic, and the request they came
+    with (for the audit trail)."""
+
+    user_id: UUID
+    is_super_admin: bool = False
+    memberships: Mapping[UUID, ClinicRole] = field(default_factory=dict)
+    request_id: str | None = None
+
+    def role_in(self, clinic_id: UUID) -> Role | None:
+        held = self.memberships.get(clinic_id)
+        return held.role if held else None
+
+    @property
+    def clinic_ids(self) -> frozenset[UUID]:
+        return frozenset(self.memberships)
+
+
+def decide(actor: Actor, action: Action, clinic_id: UUID | None = None) -> Decision:
+    """Decide ``action`` for ``actor``; ``clinic_id`` is required for clinic actions."""
+    if actor.is_super_admin:
+        return Decision.ALLOWED
+    if action in PLATFORM_POLICY:
+        roles = {held.role for held in actor.memberships.values()}
+        return Decision.ALLOWED if roles & PLATFORM_POLICY[action] else Decision.ROLE_DENIED
+    if clinic_id is None:
+        raise ValueError(f"{action} needs a clinic")
+    role = actor.role_in(clinic_id)
+    if role is None:
+        return Decision.NOT_A_MEMBER
+    return Decision.ALLOWED if role in POLICY[action] else Decision.ROLE_DENIED
