@@ -1,9 +1,10 @@
 """Reflection over the settings dataclasses: keys, expected types, documented defaults."""
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 from entrypoints.config.sections import SECTIONS, env_key
@@ -54,6 +55,9 @@ def iter_fields() -> Iterator[FieldRef]:
             yield FieldRef(section, f)
 
 
+FIELDS: Mapping[str, FieldRef] = MappingProxyType({ref.key: ref for ref in iter_fields()})
+
+
 def _bounds(ref: FieldRef) -> str:
     low, high = ref.meta("minimum"), ref.meta("maximum")
     if low is not None and high is not None:
@@ -65,20 +69,30 @@ def _bounds(ref: FieldRef) -> str:
     return ""
 
 
-def expectation(ref: FieldRef) -> str:
-    """What a value must look like, as the object of "expected ..."."""
+def type_description(ref: FieldRef) -> str:
+    """The field's type as documented: "integer from 1 to 65535", "one of json, console", ..."""
     tp = ref.type
     if tp is bool:
-        return "a boolean (true/false, 1/0, yes/no, on/off)"
+        return "boolean"
     if tp is int:
-        return "an integer" + _bounds(ref)
+        return "integer" + _bounds(ref)
     if tp is float:
-        return "a number" + _bounds(ref)
+        return "number" + _bounds(ref)
     if isinstance(tp, type) and issubclass(tp, StrEnum):
         return "one of " + ", ".join(member.value for member in tp)
     if tp == tuple[str, ...]:
-        return "a comma-separated list"
-    return "a string"
+        return "comma-separated list"
+    return "string"
+
+
+def expectation(ref: FieldRef) -> str:
+    """What a value must look like, as the object of "expected ..."."""
+    kind = type_description(ref)
+    if ref.type is bool:
+        return "a boolean (true/false, 1/0, yes/no, on/off)"
+    if kind.startswith("one of"):
+        return kind
+    return ("an " if kind.startswith("integer") else "a ") + kind
 
 
 def format_value(value: Any) -> str:
@@ -98,17 +112,39 @@ def settings_catalogue() -> list[SettingInfo]:
     """Every setting, in declaration order, as documented in the README table."""
     infos = []
     for ref in iter_fields():
-        kind = expectation(ref).removeprefix("an ").removeprefix("a ")
         doc_default = ref.meta("doc_default")
         infos.append(
             SettingInfo(
                 key=ref.key,
                 section=ref.section,
                 field=ref.name,
-                type=kind,
+                type=type_description(ref),
                 default=doc_default if doc_default is not None else format_value(ref.field.default),
                 secret=ref.secret,
                 description=ref.meta("description"),
             )
         )
     return infos
+
+
+MASK = "********"
+
+
+def shown(ref: FieldRef, text: str) -> str:
+    """Text safe to print: secrets masked (empty stays empty), passwords in URLs masked."""
+    if ref.secret:
+        return MASK if text else ""
+    return mask_url_password(text)
+
+
+def mask_url_password(text: str) -> str:
+    """`scheme://user:secret@host/db` -> `scheme://user:********@host/db`; the scheme is optional."""
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "", text
+    # The last "@" ends the user info, so an unencoded "@" or "/" in a password stays masked.
+    userinfo, at, host = rest.rpartition("@")
+    if not at or ":" not in userinfo:
+        return text
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:{MASK}@{host}"

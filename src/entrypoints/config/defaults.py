@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path, PurePath
 from typing import Any
 
-from entrypoints.config.sections import CacheProvider, Profile
+from entrypoints.config.fields import CacheProvider, Profile
 
 CONTAINER_MARKERS = (Path("/.dockerenv"), Path("/run/.containerenv"))
 

@@ -9,112 +9,58 @@ Rules every field follows:
   and documented through `doc_default`.
 """
 
+# `setting` returns a dataclasses.field(...), which RUF009 cannot see through.
+# ruff: noqa: RUF009
+
 import dataclasses
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
+
+from entrypoints.config.fields import (
+    DEFAULT_JWT_SECRET,
+    DEFAULT_OTP_HASH_KEY,
+    AppEnv,
+    CacheProvider,
+    EmailProvider,
+    JwtAlgorithm,
+    LogFormat,
+    LogLevel,
+    Profile,
+    address_problem,
+    pool_size_default,
+    setting,
+    url_problem,
+)
+
+# The enumerations live in `fields`; other modules already import them from here too.
+__all__ = [  # noqa: RUF022 - grouped: re-exported enumerations, then this module's names
+    "AppEnv",
+    "CacheProvider",
+    "EmailProvider",
+    "JwtAlgorithm",
+    "LogFormat",
+    "LogLevel",
+    "Profile",
+    "SECTIONS",
+    "Settings",
+    "env_key",
+]
 
 
-class AppEnv(StrEnum):
-    DEVELOPMENT = "development"
-    TEST = "test"
-    STAGING = "staging"
-    PRODUCTION = "production"
-
-
-class Profile(StrEnum):
-    MEMORY = "memory"
-    EMBEDDED = "embedded"
-    PRODUCTION = "production"
-
-
-class CacheProvider(StrEnum):
-    MEMORY = "memory"
-    REDIS = "redis"
-    DRAGONFLY = "dragonfly"
-
-
-class JwtAlgorithm(StrEnum):
-    HS256 = "HS256"
-    EDDSA = "EdDSA"
-    ES256 = "ES256"
-
-
-class LogLevel(StrEnum):
-    DEBUG = "DEBUG"
-    INFO = "INFO"
-    WARNING = "WARNING"
-    ERROR = "ERROR"
-
-
-class LogFormat(StrEnum):
-    JSON = "json"
-    CONSOLE = "console"
-
-
-class EmailProvider(StrEnum):
-    CONSOLE = "console"
-    SMTP = "smtp"
-
-
-# Public so the safety checks can recognise an unchanged development default.
-DEFAULT_JWT_SECRET = "dev-insecure-jwt-secret-change-me-0123456789"  # noqa: S105
-DEFAULT_OTP_HASH_KEY = "dev-insecure-otp-key-change-me-0123456789"
-
-
-def setting(
-    default: Any,
-    description: str,
-    *,
-    secret: bool = False,
-    doc_default: str | None = None,
-    minimum: float | None = None,
-    maximum: float | None = None,
-    check: Callable[[str], str | None] | None = None,
-) -> Any:
-    """Declare a field: `check` returns an error text ("expected ...") for a bad item, else None."""
-    meta = {
-        "description": description,
-        "secret": secret,
-        "doc_default": doc_default,
-        "minimum": minimum,
-        "maximum": maximum,
-        "check": check,
-    }
-    return field(default=default, metadata=MappingProxyType(meta))
-
-
-def _pool_size() -> int:
-    # Two connections per core keeps a small box busy without exhausting PostgreSQL's slots.
-    return min(10, max(2, 2 * (os.cpu_count() or 1)))
-
-
-def _ip_or_network(item: str) -> str | None:
-    import ipaddress
-
-    try:
-        ipaddress.ip_network(item, strict=False)
-    except ValueError:
-        return "expected IP addresses or CIDR networks"
-    return None
-
-
-def _url(item: str) -> str | None:
-    return None if "://" in item else "expected a URL such as scheme://host/name"
-
-
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
-
-
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AppSettings:
     env: AppEnv = setting(AppEnv.DEVELOPMENT, "Deployment environment; selects the .env.{APP_ENV} file.")
-    profile: Profile = setting(Profile.EMBEDDED, "Adapter set: in-memory, embedded SQLite, or PostgreSQL+Redis.")
+    profile: Profile = setting(
+        Profile.EMBEDDED, "Adapter set: in-memory, embedded SQLite, or PostgreSQL+Redis."
+    )
     name: str = setting("clinic-backend", "Service name used in logs and tokens.")
-    host: str = setting("127.0.0.1", "Interface the HTTP server binds to.", doc_default="127.0.0.1; 0.0.0.0 in a container")
+    host: str = setting(
+        "127.0.0.1",
+        "Interface the HTTP server binds to.",
+        doc_default="`127.0.0.1`; `0.0.0.0` in a container",
+    )
     port: int = setting(8088, "TCP port of the HTTP server.", minimum=1, maximum=65535)
     workers: int = setting(1, "Number of server worker processes.", minimum=1)
     debug: bool = setting(False, "Framework debug mode (tracebacks in responses); refused in production.")
@@ -124,22 +70,28 @@ class AppSettings:
     shutdown_timeout_seconds: float = setting(20.0, "Grace period for in-flight work at shutdown.", minimum=0)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DatabaseSettings:
     url: str = setting(
         "sqlite+aiosqlite:///var/healthcare.sqlite3",
         "SQLAlchemy URL of the application database (a password in it is masked when shown).",
-        doc_default="sqlite+aiosqlite:///{APP_DATA_DIR}/healthcare.sqlite3; production profile: "
-        "postgresql+asyncpg://healthcare@{postgres in a container, else 127.0.0.1}:5432/healthcare",
-        check=_url,
+        doc_default="`sqlite+aiosqlite:///{APP_DATA_DIR}/healthcare.sqlite3`; production profile: "
+        "`postgresql+asyncpg://healthcare@{host}:5432/healthcare`, host `postgres` in a container, "
+        "else `127.0.0.1`",
+        check=url_problem,
     )
     migrate_url: str = setting(
         "sqlite+aiosqlite:///var/healthcare.sqlite3",
         "URL with the owner role used by `healthcare migrate`.",
-        doc_default="DATABASE_URL",
-        check=_url,
+        doc_default="the effective `DATABASE_URL`",
+        check=url_problem,
     )
-    pool_size: int = setting(_pool_size(), "Connections kept in the pool.", doc_default="2 x CPU count, 2..10", minimum=1)
+    pool_size: int = setting(
+        pool_size_default(),
+        "Connections kept in the pool.",
+        doc_default="2 per CPU core, within `2`..`10`",
+        minimum=1,
+    )
     max_overflow: int = setting(2, "Extra connections allowed above the pool size.", minimum=0)
     pool_timeout_seconds: float = setting(5.0, "Wait for a free pooled connection before failing.", minimum=0)
     pool_recycle_seconds: int = setting(1800, "Replace connections older than this.", minimum=1)
@@ -149,13 +101,17 @@ class DatabaseSettings:
     echo: bool = setting(False, "Log every SQL statement (development only).")
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CacheSettings:
     provider: CacheProvider = setting(
-        CacheProvider.MEMORY, "Shared cache behind the in-process L1.", doc_default="memory; redis for the production profile"
+        CacheProvider.MEMORY,
+        "Shared cache behind the in-process L1.",
+        doc_default="`memory`; `redis` for the production profile",
     )
     host: str = setting(
-        "127.0.0.1", "Cache server host.", doc_default="127.0.0.1; in a container redis (dragonfly for that provider)"
+        "127.0.0.1",
+        "Cache server host.",
+        doc_default="`127.0.0.1`; in a container `redis` (`dragonfly` for that provider)",
     )
     port: int = setting(6379, "Cache server port.", minimum=1, maximum=65535)
     db: int = setting(0, "Redis logical database number.", minimum=0)
@@ -164,9 +120,11 @@ class CacheSettings:
     l1_max_entries: int = setting(10_000, "Entries kept in the in-process L1 cache.", minimum=0)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class JwtSettings:
-    secret: str = setting(DEFAULT_JWT_SECRET, "Signing key; for HS256 at least 32 characters in production.", secret=True)
+    secret: str = setting(
+        DEFAULT_JWT_SECRET, "Signing key; for HS256 at least 32 characters in production.", secret=True
+    )
     algorithm: JwtAlgorithm = setting(JwtAlgorithm.HS256, "Token signing algorithm.")
     issuer: str = setting("clinic-backend", "`iss` claim written and required.")
     audience: str = setting("clinic-backend-api", "`aud` claim written and required.")
@@ -174,24 +132,26 @@ class JwtSettings:
     leeway_seconds: int = setting(30, "Clock skew tolerated when checking token times.", minimum=0)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RateLimitSettings:
     enabled: bool = setting(True, "Apply request rate limits.")
     requests_per_minute: int = setting(600, "Requests allowed per client per minute.", minimum=1)
     otp_requests_per_hour: int = setting(10, "OTP codes one phone number may request per hour.", minimum=1)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LoggingSettings:
     level: LogLevel = setting(LogLevel.INFO, "Lowest log level written.")
     format: LogFormat = setting(LogFormat.CONSOLE, "Log line format.")
     access_log: bool = setting(True, "Write one line per HTTP request.")
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EmailSettings:
     provider: EmailProvider = setting(EmailProvider.CONSOLE, "Where e-mail goes: the log, or an SMTP server.")
-    smtp_host: str = setting("127.0.0.1", "SMTP server host.", doc_default="127.0.0.1; mailpit in a container")
+    smtp_host: str = setting(
+        "127.0.0.1", "SMTP server host.", doc_default="`127.0.0.1`; `mailpit` in a container"
+    )
     smtp_port: int = setting(1025, "SMTP server port.", minimum=1, maximum=65535)
     smtp_username: str = setting("", "SMTP user name (empty: no login).")
     smtp_password: str = setting("", "SMTP password.", secret=True)
@@ -199,9 +159,11 @@ class EmailSettings:
     from_address: str = setting("no-reply@clinic.local", "Sender address of outgoing e-mail.")
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CorsSettings:
-    allow_origins: tuple[str, ...] = setting((), "Origins allowed by CORS (comma-separated); empty disables CORS.")
+    allow_origins: tuple[str, ...] = setting(
+        (), "Origins allowed by CORS (comma-separated); empty disables CORS."
+    )
     allow_credentials: bool = setting(False, "Allow credentials in CORS requests; never together with `*`.")
     allow_methods: tuple[str, ...] = setting(
         ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"), "Methods allowed by CORS (comma-separated)."
@@ -213,33 +175,43 @@ class CorsSettings:
     max_age_seconds: int = setting(600, "How long browsers may cache a preflight answer.", minimum=0)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SecuritySettings:
-    phi_encryption_key: str = setting("", "Key encrypting health data at rest; required in production.", secret=True)
-    trusted_proxies: tuple[str, ...] = setting(
-        (), "Proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs).", check=_ip_or_network
+    phi_encryption_key: str = setting(
+        "", "Key encrypting health data at rest; required in production.", secret=True
     )
-    otp_hash_key: str = setting(DEFAULT_OTP_HASH_KEY, "HMAC key for stored OTP codes; change it in production.", secret=True)
+    trusted_proxies: tuple[str, ...] = setting(
+        (), "Proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs).", check=address_problem
+    )
+    otp_hash_key: str = setting(
+        DEFAULT_OTP_HASH_KEY, "HMAC key for stored OTP codes; change it in production.", secret=True
+    )
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WhatsAppSettings:
     enabled: bool = setting(False, "Send messages through the WhatsApp Cloud API.")
-    api_url: str = setting("https://graph.facebook.com", "Graph API base URL.", check=_url)
+    api_url: str = setting("https://graph.facebook.com", "Graph API base URL.", check=url_problem)
     api_version: str = setting("v21.0", "Graph API version.")
     access_token: str = setting("", "Graph API access token; required when enabled.", secret=True)
     phone_number_id: str = setting("", "Sending phone number id; required when enabled.")
     business_account_id: str = setting("", "WhatsApp business account id.")
     app_secret: str = setting("", "Meta app secret verifying webhook signatures.", secret=True)
-    webhook_verify_token: str = setting("", "Token answering the webhook verification challenge.", secret=True)
+    webhook_verify_token: str = setting(
+        "", "Token answering the webhook verification challenge.", secret=True
+    )
     otp_template: str = setting("otp_code", "Template name of OTP messages.")
-    appointment_reminder_template: str = setting("appointment_reminder", "Template name of appointment reminders.")
-    prescription_notice_template: str = setting("prescription_ready", "Template name of prescription notices.")
+    appointment_reminder_template: str = setting(
+        "appointment_reminder", "Template name of appointment reminders."
+    )
+    prescription_notice_template: str = setting(
+        "prescription_ready", "Template name of prescription notices."
+    )
     template_language: str = setting("en_US", "Language code of the templates.")
     messages_per_second: float = setting(20.0, "Outgoing message rate limit.", minimum=0)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """All settings, by concern; `sources` maps every env key to where its value came from."""
 
@@ -261,8 +233,8 @@ class Settings:
         return self.app.env is AppEnv.PRODUCTION or self.app.profile is Profile.PRODUCTION
 
 
-SECTIONS: Mapping[str, type] = MappingProxyType(
-    {f.name: f.type for f in dataclasses.fields(Settings) if f.name != "sources"}  # type: ignore[misc]
+SECTIONS: Mapping[str, type[Any]] = MappingProxyType(
+    {f.name: cast(type[Any], f.type) for f in dataclasses.fields(Settings) if f.name != "sources"}
 )
 
 

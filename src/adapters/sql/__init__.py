@@ -1,0 +1,1 @@
+"""Persistence over SQLAlchemy: PostgreSQL (asyncpg) and SQLite (aiosqlite)."""

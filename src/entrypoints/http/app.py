@@ -1,0 +1,82 @@
+"""The Litestar application, built from settings and a Dishka container."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dishka import AsyncContainer
+from dishka.integrations.litestar import DishkaRouter, setup_dishka
+from litestar import Litestar, Request
+from litestar.config.cors import CORSConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+
+from entrypoints.bootstrap import prepare_store
+from entrypoints.config import Settings
+from entrypoints.http import clinics, health, users
+from entrypoints.http.client_ip import parse_networks
+from entrypoints.http.errors import handle_exception
+from entrypoints.http.request_context import RequestContextMiddleware, require_json_body
+from entrypoints.ioc.profiles import build_container
+
+API_PREFIX = "/api/v1"
+
+
+def _cors(settings: Settings) -> CORSConfig | None:
+    cors = settings.cors
+    if not cors.allow_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(cors.allow_origins),
+        allow_methods=list(cors.allow_methods),  # type: ignore[arg-type]
+        allow_headers=list(cors.allow_headers),
+        allow_credentials=cors.allow_credentials,
+        expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
+        max_age=cors.max_age_seconds,
+    )
+
+
+async def _require_json_body(request: Request[Any, Any, Any]) -> None:
+    require_json_body(request.scope)
+
+
+def create_app(settings: Settings, container: AsyncContainer | None = None) -> Litestar:
+    """Litestar over ``container`` (built from ``settings`` when not given). The app owns the
+    container: it prepares the store on start-up and closes the container (pools, clients) on
+    shutdown, after the server has drained in-flight requests."""
+    container = container or build_container(settings)
+
+    async def on_startup() -> None:
+        await prepare_store(container, settings)
+
+    async def on_shutdown() -> None:
+        await container.close()
+
+    app = Litestar(
+        route_handlers=[
+            DishkaRouter("", route_handlers=health.ROUTES),
+            DishkaRouter(API_PREFIX, route_handlers=[*clinics.ROUTES, *users.ROUTES]),
+        ],
+        exception_handlers={Exception: handle_exception},
+        before_request=_require_json_body,
+        request_max_body_size=settings.app.body_limit_bytes,
+        cors_config=_cors(settings),
+        openapi_config=OpenAPIConfig(
+            title="Clinic backend API",
+            version="1.0.0",
+            path=f"{API_PREFIX}/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        debug=settings.app.debug,
+        logging_config=None,
+    )
+    setup_dishka(container, app)
+    # Outermost, so that every response, a 404 for an unknown route included, has a request id.
+    app.asgi_handler = RequestContextMiddleware(
+        app.asgi_handler,
+        trusted_proxies=parse_networks(settings.security.trusted_proxies),
+        access_log=settings.logging.access_log,
+    )
+    return app

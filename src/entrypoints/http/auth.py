@@ -1,0 +1,29 @@
+"""Bearer authentication: the request's Authorization header becomes the use cases' Actor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dishka import Provider, Scope, provide
+from litestar import Request
+
+from application.auth.authenticate import Authenticate
+from domain.access import Actor
+from domain.errors import InvalidCredentials
+from entrypoints.http.request_context import request_id_of
+
+
+def bearer_token(request: Request[Any, Any, Any]) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidCredentials()
+    return token.strip()
+
+
+class ActorProvider(Provider):
+    """Resolves the Actor once per request, only for handlers that ask for one."""
+
+    @provide(scope=Scope.REQUEST)
+    async def actor(self, request: Request[Any, Any, Any], authenticate: Authenticate) -> Actor:
+        return await authenticate(bearer_token(request), request_id=request_id_of(request.scope))

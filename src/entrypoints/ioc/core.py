@@ -1,0 +1,81 @@
+"""Providers every profile shares: settings, time and ids, tokens, use cases."""
+
+from __future__ import annotations
+
+from dishka import Provider, Scope, from_context, provide, provide_all
+
+from adapters.security.jwt_tokens import JwtAccessTokens, JwtOptions
+from adapters.system.clock import SystemClock
+from adapters.system.ids import UuidV7Generator
+from application.auditing import AuditEntries
+from application.auth.authenticate import Authenticate
+from application.auth.issue_operator_token import IssueOperatorToken
+from application.clinics.add_location import AddLocation
+from application.clinics.create_clinic import CreateClinic
+from application.clinics.get_clinic import GetClinic
+from application.clinics.get_location import GetLocation
+from application.clinics.list_clinics import ListClinics
+from application.clinics.list_locations import ListLocations
+from application.clinics.update_clinic import UpdateClinic
+from application.demo.seed_demo_data import SeedDemoData
+from application.members.add_member import AddMember
+from application.members.get_member import GetMember
+from application.members.list_members import ListMembers
+from application.ports.clock import Clock, IdGenerator
+from application.ports.security import AccessTokens
+from application.users.create_super_admin import CreateSuperAdmin
+from application.users.create_user import CreateUser
+from application.users.get_user import GetUser
+from entrypoints.config import Settings
+
+
+class SettingsProvider(Provider):
+    settings = from_context(provides=Settings, scope=Scope.APP)
+
+
+class SystemProvider(Provider):
+    scope = Scope.APP
+
+    clock = provide(SystemClock, provides=Clock)
+    ids = provide(UuidV7Generator, provides=IdGenerator)
+    audit_entries = provide(AuditEntries)
+
+
+class SecurityProvider(Provider):
+    scope = Scope.APP
+
+    @provide
+    def access_tokens(self, settings: Settings, clock: Clock) -> AccessTokens:
+        jwt = settings.jwt
+        options = JwtOptions(
+            secret=jwt.secret,
+            algorithm=str(jwt.algorithm),
+            issuer=jwt.issuer,
+            audience=jwt.audience,
+            ttl_minutes=jwt.access_ttl_minutes,
+            leeway_seconds=jwt.leeway_seconds,
+        )
+        return JwtAccessTokens(options, clock)
+
+
+class UseCaseProvider(Provider):
+    scope = Scope.REQUEST
+
+    use_cases = provide_all(
+        Authenticate,
+        IssueOperatorToken,
+        CreateClinic,
+        GetClinic,
+        ListClinics,
+        UpdateClinic,
+        AddLocation,
+        GetLocation,
+        ListLocations,
+        CreateUser,
+        GetUser,
+        CreateSuperAdmin,
+        AddMember,
+        GetMember,
+        ListMembers,
+        SeedDemoData,
+    )

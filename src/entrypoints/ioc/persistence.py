@@ -1,0 +1,98 @@
+"""Persistence providers: in-memory, or SQL (SQLite or PostgreSQL, by the database URL)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from adapters.sql.audit import SqlAuditReader
+from adapters.sql.engine import EngineOptions, create_engine, session_factory
+from adapters.sql.health import DatabaseProbe
+from adapters.sql.repositories import (
+    SqlClinicRepository,
+    SqlLocationRepository,
+    SqlMembershipRepository,
+    SqlUserRepository,
+)
+from adapters.sql.uow import SqlUnitOfWork
+from dishka import AnyOf, Provider, Scope, provide
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adapters.memory.audit import InMemoryAuditReader
+from adapters.memory.repositories import (
+    InMemoryClinicRepository,
+    InMemoryLocationRepository,
+    InMemoryMembershipRepository,
+    InMemoryUserRepository,
+)
+from adapters.memory.store import InMemoryStore
+from adapters.memory.uow import InMemoryUnitOfWork
+from application.ports.audit import AuditReader
+from application.ports.repositories import (
+    ClinicRepository,
+    LocationRepository,
+    MembershipRepository,
+    UserRepository,
+)
+from application.ports.uow import UnitOfWork
+from entrypoints.config import Settings
+
+
+class MemoryPersistenceProvider(Provider):
+    @provide(scope=Scope.APP)
+    def store(self) -> InMemoryStore:
+        return InMemoryStore()
+
+    @provide(scope=Scope.REQUEST)
+    async def uow(self, store: InMemoryStore) -> AsyncIterator[AnyOf[InMemoryUnitOfWork, UnitOfWork]]:
+        unit = InMemoryUnitOfWork(store)
+        yield unit
+        await unit.rollback()  # whatever was not committed is dropped with the request
+
+    clinics = provide(InMemoryClinicRepository, provides=ClinicRepository, scope=Scope.REQUEST)
+    locations = provide(InMemoryLocationRepository, provides=LocationRepository, scope=Scope.REQUEST)
+    users = provide(InMemoryUserRepository, provides=UserRepository, scope=Scope.REQUEST)
+    memberships = provide(InMemoryMembershipRepository, provides=MembershipRepository, scope=Scope.REQUEST)
+    audit_reader = provide(InMemoryAuditReader, provides=AuditReader, scope=Scope.APP)
+
+
+def engine_options(settings: Settings, *, url: str | None = None) -> EngineOptions:
+    db = settings.database
+    return EngineOptions(
+        url=url or db.url,
+        pool_size=db.pool_size,
+        max_overflow=db.max_overflow,
+        pool_timeout_seconds=db.pool_timeout_seconds,
+        pool_recycle_seconds=db.pool_recycle_seconds,
+        pool_pre_ping=db.pool_pre_ping,
+        statement_timeout_ms=db.statement_timeout_ms,
+        connect_timeout_seconds=db.connect_timeout_seconds,
+        echo=db.echo,
+    )
+
+
+class SqlPersistenceProvider(Provider):
+    @provide(scope=Scope.APP)
+    async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
+        engine = create_engine(engine_options(settings))
+        yield engine
+        await engine.dispose()
+
+    @provide(scope=Scope.APP)
+    def sessions(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        return session_factory(engine)
+
+    @provide(scope=Scope.APP)
+    def probe(self, engine: AsyncEngine) -> DatabaseProbe:
+        return DatabaseProbe(engine)
+
+    @provide(scope=Scope.REQUEST)
+    async def session(self, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+        async with sessions() as session:  # closing rolls back whatever was not committed
+            yield session
+
+    uow = provide(SqlUnitOfWork, provides=UnitOfWork, scope=Scope.REQUEST)
+    clinics = provide(SqlClinicRepository, provides=ClinicRepository, scope=Scope.REQUEST)
+    locations = provide(SqlLocationRepository, provides=LocationRepository, scope=Scope.REQUEST)
+    users = provide(SqlUserRepository, provides=UserRepository, scope=Scope.REQUEST)
+    memberships = provide(SqlMembershipRepository, provides=MembershipRepository, scope=Scope.REQUEST)
+    audit_reader = provide(SqlAuditReader, provides=AuditReader, scope=Scope.REQUEST)

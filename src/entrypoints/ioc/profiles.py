@@ -1,0 +1,81 @@
+"""Profiles: which adapters a deployment runs, as one table. ``APP_PROFILE`` picks a row.
+
+| profile    | persistence             | cache server | on start                                  |
+|------------|-------------------------|--------------|-------------------------------------------|
+| memory     | in-memory               | none         | seed demo data                            |
+| embedded   | SQLite file (aiosqlite) | none         | migrate, seed demo data                   |
+| production | PostgreSQL (asyncpg)    | Redis        | nothing: `healthcare migrate` runs apart  |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapters.sql.health import DatabaseProbe
+from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
+from dishka.integrations.litestar import LitestarProvider
+
+from adapters.redis.health import RedisProbe
+from entrypoints.config import Settings
+from entrypoints.config.sections import Profile
+from entrypoints.http.auth import ActorProvider
+from entrypoints.ioc.cache import RedisProvider
+from entrypoints.ioc.core import SecurityProvider, SettingsProvider, SystemProvider, UseCaseProvider
+from entrypoints.ioc.persistence import MemoryPersistenceProvider, SqlPersistenceProvider
+from entrypoints.ioc.readiness import ReadinessProbes
+
+
+class NoProbes(Provider):
+    @provide(scope=Scope.APP)
+    def probes(self) -> ReadinessProbes:
+        return ReadinessProbes(())
+
+
+class DatabaseProbes(Provider):
+    @provide(scope=Scope.APP)
+    def probes(self, database: DatabaseProbe) -> ReadinessProbes:
+        return ReadinessProbes((database,))
+
+
+class DatabaseAndCacheProbes(Provider):
+    @provide(scope=Scope.APP)
+    def probes(self, database: DatabaseProbe, cache: RedisProbe) -> ReadinessProbes:
+        return ReadinessProbes((database, cache))
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSpec:
+    providers: tuple[type[Provider], ...]
+    migrate_on_start: bool
+    seed_on_start: bool
+
+
+PROFILES: dict[Profile, ProfileSpec] = {
+    Profile.MEMORY: ProfileSpec(
+        (MemoryPersistenceProvider, NoProbes), migrate_on_start=False, seed_on_start=True
+    ),
+    Profile.EMBEDDED: ProfileSpec(
+        (SqlPersistenceProvider, DatabaseProbes), migrate_on_start=True, seed_on_start=True
+    ),
+    Profile.PRODUCTION: ProfileSpec(
+        (SqlPersistenceProvider, RedisProvider, DatabaseAndCacheProbes),
+        migrate_on_start=False,
+        seed_on_start=False,
+    ),
+}
+
+SHARED: tuple[type[Provider], ...] = (
+    SettingsProvider,
+    SystemProvider,
+    SecurityProvider,
+    UseCaseProvider,
+    ActorProvider,
+    LitestarProvider,
+)
+
+
+def build_container(settings: Settings, *overrides: Provider) -> AsyncContainer:
+    """The container of ``settings.app.profile``; ``overrides`` come last and win (tests)."""
+    spec = PROFILES[settings.app.profile]
+    providers = [cls() for cls in (*SHARED, *spec.providers)]
+    return make_async_container(*providers, *overrides, context={Settings: settings})
