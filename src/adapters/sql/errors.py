@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sql.records import Base
@@ -22,52 +23,63 @@ logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 2
 
-# Which unique constraint (by name, as the naming convention makes it) stands for which rule.
+# Which unique constraint (named by the Records' naming convention) stands for which rule.
 _UNIQUE_RULES: dict[str, type[DomainError]] = {
     "uq_users_email_key": EmailAlreadyExists,
     "uq_users_phone": PhoneAlreadyExists,
     "pk_clinic_memberships": MembershipAlreadyExists,
 }
 
+# PostgreSQL states worth a retry: connection exceptions (08), operator intervention such as a
+# statement timeout or a shutdown (57), serialization failures and deadlocks.
+_RETRYABLE_SQLSTATES = ("08", "57", "40001", "40P01")
 
-def _constraint_texts() -> dict[str, type[DomainError]]:
-    """How each driver names the violated constraint. PostgreSQL quotes its name; SQLite lists
-    its columns (``UNIQUE constraint failed: users.email_key``), so both are derived from the
-    Records' metadata rather than written twice."""
-    texts: dict[str, type[DomainError]] = {}
+
+def _driver_messages() -> dict[str, type[DomainError]]:
+    """How each driver names the violated constraint: PostgreSQL quotes its name, SQLite lists
+    its columns (``UNIQUE constraint failed: users.email_key``). Both are derived from the
+    metadata, so a renamed column or constraint cannot silently break the translation."""
+    messages: dict[str, type[DomainError]] = {}
+    found: set[str] = set()
     for table in Base.metadata.tables.values():
         for constraint in table.constraints:
             error = _UNIQUE_RULES.get(str(constraint.name))
-            if error is None:
-                continue
-            columns = ", ".join(f"{table.name}.{column.name}" for column in constraint.columns)
-            texts[f'"{constraint.name}"'] = error
-            texts[f"UNIQUE constraint failed: {columns}"] = error
-    return texts
+            if error is not None:
+                found.add(str(constraint.name))
+                columns = ", ".join(f"{table.name}.{column.name}" for column in constraint.columns)
+                messages[f'unique constraint "{constraint.name}"'] = error
+                messages[f"UNIQUE constraint failed: {columns}"] = error
+    if found != set(_UNIQUE_RULES):
+        raise RuntimeError(f"unique rules name unknown constraints: {sorted(set(_UNIQUE_RULES) - found)}")
+    return messages
 
 
-_CONSTRAINT_TEXTS = _constraint_texts()
+_DRIVER_MESSAGES = _driver_messages()
 
 
 def uniqueness_error(exc: IntegrityError) -> DomainError | None:
     """The domain error for a violated uniqueness rule, or None for any other integrity error."""
-    message = str(exc.orig)
-    for text, error in _CONSTRAINT_TEXTS.items():
-        if text in message if text.startswith('"') else message.rstrip().endswith(text):
+    message = str(exc.orig).strip()
+    for text, error in _DRIVER_MESSAGES.items():
+        if message.endswith(text) or f"{text}\n" in message:
             return error()
     return None
 
 
 def is_unavailable(exc: BaseException) -> bool:
-    """A dropped, refused or timed-out connection (worth retrying), not a bug in a statement."""
-    if isinstance(exc, OperationalError | InterfaceError | TimeoutError | OSError):
+    """A dropped, refused or timed-out connection, or a conflict worth re-running the unit for;
+    not a bug in a statement."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout | TimeoutError | OSError):
         return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    if not isinstance(exc, DBAPIError):
+        return False
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    return exc.connection_invalidated or sqlstate.startswith(_RETRYABLE_SQLSTATES)
 
 
 @asynccontextmanager
 async def translated(session: AsyncSession) -> AsyncIterator[None]:
-    """Run a statement or a commit; on a uniqueness violation or a lost connection, roll the
+    """Run statements or a commit; on a uniqueness violation or a lost connection, roll the
     session back (nothing of the unit is kept) and raise the domain error instead."""
     try:
         yield

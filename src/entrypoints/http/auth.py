@@ -25,5 +25,5 @@ class ActorProvider(Provider):
     """Resolves the Actor once per request, only for handlers that ask for one."""
 
     @provide(scope=Scope.REQUEST)
-    async def actor(self, request: Request[Any, Any, Any], authenticate: Authenticate) -> Actor:
+    async def actor(self, request: Request, authenticate: Authenticate) -> Actor:  # type: ignore[type-arg]
         return await authenticate(bearer_token(request), request_id=request_id_of(request.scope))

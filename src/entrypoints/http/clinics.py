@@ -6,7 +6,7 @@ from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Response, get, patch, post
-from litestar.params import JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
 from application.clinics.add_location import AddLocation, AddLocationCommand
 from application.clinics.create_clinic import CreateClinic, CreateClinicCommand
@@ -63,8 +63,8 @@ async def create_clinic(
 async def list_clinics(
     actor: FromDishka[Actor],
     list_all: FromDishka[ListClinics],
-    limit: int | None = None,
-    cursor: str | None = None,
+    limit: FromQuery[int | None] = None,
+    cursor: FromQuery[str | None] = None,
 ) -> ClinicListOut:
     """Clinics the caller can see: every clinic for super admins, their own for others."""
     scope = f"clinics:{actor.user_id}"
@@ -74,7 +74,7 @@ async def list_clinics(
 
 @get("/clinics/{clinic_id:str}", tags=TAGS, responses=error_responses(400, 401, 403, 404))
 async def get_clinic(
-    clinic_id: str, actor: FromDishka[Actor], read: FromDishka[GetClinic]
+    clinic_id: FromPath[str], actor: FromDishka[Actor], read: FromDishka[GetClinic]
 ) -> Response[ClinicOut]:
     """One clinic, for its members and super admins."""
     clinic = await read(parse_uuid(clinic_id, "clinicId"), actor)
@@ -83,11 +83,11 @@ async def get_clinic(
 
 @patch("/clinics/{clinic_id:str}", tags=TAGS, responses=error_responses(401, 403, 404, 409, 412, body=True))
 async def update_clinic(
-    clinic_id: str,
+    clinic_id: FromPath[str],
     data: JSONBody[ClinicPatchIn],
     actor: FromDishka[Actor],
     update: FromDishka[UpdateClinic],
-    if_match: Annotated[str | None, Parameter(header="If-Match")] = None,
+    if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None,
 ) -> Response[ClinicOut]:
     """Change a clinic (its admins and super admins). Send the ETag as If-Match to guard the update."""
     fields = {f: getattr(data, f) for f in data.__struct_fields__}
@@ -105,7 +105,10 @@ async def update_clinic(
     responses=error_responses(401, 403, 404, body=True),
 )
 async def add_location(
-    clinic_id: str, data: JSONBody[LocationIn], actor: FromDishka[Actor], add: FromDishka[AddLocation]
+    clinic_id: FromPath[str],
+    data: JSONBody[LocationIn],
+    actor: FromDishka[Actor],
+    add: FromDishka[AddLocation],
 ) -> Response[LocationOut]:
     """Add a location to a clinic (its admins and super admins)."""
     location = await add(
@@ -121,11 +124,11 @@ async def add_location(
 
 @get("/clinics/{clinic_id:str}/locations", tags=TAGS, responses=error_responses(400, 401, 403, 404))
 async def list_locations(
-    clinic_id: str,
+    clinic_id: FromPath[str],
     actor: FromDishka[Actor],
     list_all: FromDishka[ListLocations],
-    limit: int | None = None,
-    cursor: str | None = None,
+    limit: FromQuery[int | None] = None,
+    cursor: FromQuery[str | None] = None,
 ) -> LocationListOut:
     """A clinic's locations, for its members and super admins."""
     cid = parse_uuid(clinic_id, "clinicId")
@@ -142,7 +145,10 @@ async def list_locations(
     responses=error_responses(400, 401, 403, 404),
 )
 async def get_location(
-    clinic_id: str, location_id: str, actor: FromDishka[Actor], read: FromDishka[GetLocation]
+    clinic_id: FromPath[str],
+    location_id: FromPath[str],
+    actor: FromDishka[Actor],
+    read: FromDishka[GetLocation],
 ) -> LocationOut:
     """One location of a clinic, for its members and super admins."""
     location = await read(parse_uuid(clinic_id, "clinicId"), parse_uuid(location_id, "locationId"), actor)

@@ -20,7 +20,6 @@ from litestar.exceptions import (
     HTTPException,
     MethodNotAllowedException,
     NotFoundException,
-    RequestEntityTooLarge,
     ValidationException,
 )
 
@@ -121,8 +120,6 @@ def translate(exc: Exception) -> DomainError:
         return ResourceNotFound()
     if isinstance(exc, MethodNotAllowedException):
         return MethodNotAllowed()
-    if isinstance(exc, RequestEntityTooLarge):
-        return PayloadTooLarge()
     if isinstance(exc, ValidationException):
         return ValidationFailed(details=_validation_details(exc))
     if isinstance(exc, HTTPException) and exc.status_code == 415:

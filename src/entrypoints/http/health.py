@@ -18,7 +18,7 @@ class HealthOut(msgspec.Struct):
     checks: dict[str, str]
 
 
-@get("/health/live", tags=["health"])
+@get("/health/live", tags=["health"], responses=error_responses())
 async def live() -> HealthOut:
     """The process answers."""
     return HealthOut(status="ok", checks={})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Response, get, post
-from litestar.params import JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from application.members.add_member import AddMember, AddMemberCommand
 from application.members.get_member import GetMember
@@ -27,7 +27,7 @@ async def create_user(
 
 
 @get("/users/{user_id:str}", tags=["users"], responses=error_responses(400, 401, 404))
-async def get_user(user_id: str, actor: FromDishka[Actor], read: FromDishka[GetUser]) -> UserOut:
+async def get_user(user_id: FromPath[str], actor: FromDishka[Actor], read: FromDishka[GetUser]) -> UserOut:
     """One user: yourself, a member of a clinic whose members you may see, or anyone for super admins."""
     return UserOut.of(await read(parse_uuid(user_id, "userId"), actor))
 
@@ -39,7 +39,7 @@ async def get_user(user_id: str, actor: FromDishka[Actor], read: FromDishka[GetU
     responses=error_responses(401, 403, 404, 409, body=True),
 )
 async def add_member(
-    clinic_id: str, data: JSONBody[MemberIn], actor: FromDishka[Actor], add: FromDishka[AddMember]
+    clinic_id: FromPath[str], data: JSONBody[MemberIn], actor: FromDishka[Actor], add: FromDishka[AddMember]
 ) -> Response[MemberOut]:
     """Give a user a role in a clinic (its admins and super admins), optionally limited to locations."""
     command = AddMemberCommand(
@@ -58,11 +58,11 @@ async def add_member(
 
 @get("/clinics/{clinic_id:str}/members", tags=["members"], responses=error_responses(400, 401, 403))
 async def list_members(
-    clinic_id: str,
+    clinic_id: FromPath[str],
     actor: FromDishka[Actor],
     list_all: FromDishka[ListMembers],
-    limit: int | None = None,
-    cursor: str | None = None,
+    limit: FromQuery[int | None] = None,
+    cursor: FromQuery[str | None] = None,
 ) -> MemberListOut:
     """A clinic's members, for its staff and super admins."""
     cid = parse_uuid(clinic_id, "clinicId")
@@ -77,7 +77,7 @@ async def list_members(
     responses=error_responses(400, 401, 403, 404),
 )
 async def get_member(
-    clinic_id: str, user_id: str, actor: FromDishka[Actor], read: FromDishka[GetMember]
+    clinic_id: FromPath[str], user_id: FromPath[str], actor: FromDishka[Actor], read: FromDishka[GetMember]
 ) -> MemberOut:
     """One member of a clinic, for its staff and super admins."""
     membership = await read(parse_uuid(clinic_id, "clinicId"), parse_uuid(user_id, "userId"), actor)

@@ -1,0 +1,86 @@
+"""Building the AsyncEngine and the session factory for PostgreSQL (asyncpg) or SQLite (aiosqlite)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+APPLICATION_NAME = "clinic-backend"
+
+# WAL lets readers run beside the one writer; busy_timeout makes a second writer wait, not fail.
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA synchronous=NORMAL",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineOptions:
+    """Connection settings. The pool settings, timeouts and ``search_path`` apply to PostgreSQL;
+    SQLite uses its own pool and only reads ``url`` and ``echo``."""
+
+    url: str
+    pool_size: int = 5
+    max_overflow: int = 2
+    pool_timeout_seconds: float = 5.0
+    pool_recycle_seconds: int = 1800
+    pool_pre_ping: bool = True
+    statement_timeout_ms: int = 15_000
+    connect_timeout_seconds: float = 5.0
+    echo: bool = False
+    search_path: str | None = None
+
+
+def create_engine(options: EngineOptions) -> AsyncEngine:
+    url = make_url(options.url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, options)
+    return _postgres_engine(url, options)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _postgres_engine(url: URL, options: EngineOptions) -> AsyncEngine:
+    server_settings = {
+        "statement_timeout": str(options.statement_timeout_ms),
+        "application_name": APPLICATION_NAME,
+    }
+    if options.search_path:
+        server_settings["search_path"] = options.search_path
+    return create_async_engine(
+        url,
+        echo=options.echo,
+        pool_size=options.pool_size,
+        max_overflow=options.max_overflow,
+        pool_timeout=options.pool_timeout_seconds,
+        pool_recycle=options.pool_recycle_seconds,
+        pool_pre_ping=options.pool_pre_ping,
+        connect_args={"timeout": options.connect_timeout_seconds, "server_settings": server_settings},
+    )
+
+
+def _sqlite_engine(url: URL, options: EngineOptions) -> AsyncEngine:
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, echo=options.echo)
+    event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+    return engine
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()

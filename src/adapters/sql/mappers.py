@@ -1,0 +1,148 @@
+"""Mapping between the domain dataclasses and the tables: Records in, column values out.
+
+Writes go through ``insert(...).values(row)`` / ``update(...).values(row)``, so the ``..._row``
+functions give plain column values; reads give Records, turned into domain objects here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from adapters.sql.records import AuditEntryRecord, ClinicRecord, LocationRecord, MembershipRecord, UserRecord
+from domain.audit import AuditEntry, Outcome
+from domain.clinics import Clinic, ClinicLocation
+from domain.contact import Email, PhoneNumber
+from domain.identity import Membership, Role, User
+
+Row = dict[str, Any]
+
+
+def _uuid(value: UUID) -> UUID:
+    # asyncpg returns its own UUID subclass; the domain gets the standard one.
+    return value if type(value) is UUID else UUID(int=value.int)
+
+
+def _optional_uuid(value: UUID | None) -> UUID | None:
+    return None if value is None else _uuid(value)
+
+
+def clinic_row(clinic: Clinic) -> Row:
+    return {
+        "id": clinic.id,
+        "name": clinic.name,
+        "time_zone": clinic.time_zone,
+        "contact_email": clinic.contact_email.value if clinic.contact_email else None,
+        "contact_phone": clinic.contact_phone.value if clinic.contact_phone else None,
+        "active": clinic.active,
+        "version": clinic.version,
+        "created_at": clinic.created_at,
+        "updated_at": clinic.updated_at,
+    }
+
+
+def clinic_of(record: ClinicRecord) -> Clinic:
+    return Clinic(
+        id=_uuid(record.id),
+        name=record.name,
+        time_zone=record.time_zone,
+        contact_email=Email(record.contact_email) if record.contact_email else None,
+        contact_phone=PhoneNumber(record.contact_phone) if record.contact_phone else None,
+        active=record.active,
+        version=record.version,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+    )
+
+
+def location_row(location: ClinicLocation) -> Row:
+    return {
+        "clinic_id": location.clinic_id,
+        "id": location.id,
+        "name": location.name,
+        "address": location.address,
+        "created_at": location.created_at,
+    }
+
+
+def location_of(record: LocationRecord) -> ClinicLocation:
+    return ClinicLocation(
+        id=_uuid(record.id),
+        clinic_id=_uuid(record.clinic_id),
+        name=record.name,
+        address=record.address,
+        created_at=record.created_at,
+    )
+
+
+def user_row(user: User) -> Row:
+    return {
+        "id": user.id,
+        "email": user.email.value if user.email else None,
+        "email_key": user.email.lookup_key if user.email else None,
+        "phone": user.phone.value if user.phone else None,
+        "name": user.name,
+        "active": user.active,
+        "is_super_admin": user.is_super_admin,
+        "created_at": user.created_at,
+    }
+
+
+def user_of(record: UserRecord) -> User:
+    return User(
+        id=_uuid(record.id),
+        email=Email(record.email) if record.email else None,
+        phone=PhoneNumber(record.phone) if record.phone else None,
+        name=record.name,
+        active=record.active,
+        is_super_admin=record.is_super_admin,
+        created_at=record.created_at,
+    )
+
+
+def membership_row(membership: Membership) -> Row:
+    return {
+        "clinic_id": membership.clinic_id,
+        "user_id": membership.user_id,
+        "role": membership.role.value,
+        "location_ids": sorted(str(i) for i in membership.location_ids),
+        "created_at": membership.created_at,
+    }
+
+
+def membership_of(record: MembershipRecord) -> Membership:
+    return Membership(
+        clinic_id=_uuid(record.clinic_id),
+        user_id=_uuid(record.user_id),
+        role=Role(record.role),
+        location_ids=frozenset(UUID(i) for i in record.location_ids),
+        created_at=record.created_at,
+    )
+
+
+def audit_row(entry: AuditEntry) -> Row:
+    return {
+        "id": entry.id,
+        "occurred_at": entry.occurred_at,
+        "actor_id": entry.actor_id,
+        "action": entry.action,
+        "resource_type": entry.resource_type,
+        "resource_id": entry.resource_id,
+        "clinic_id": entry.clinic_id,
+        "request_id": entry.request_id,
+        "outcome": entry.outcome.value,
+    }
+
+
+def audit_entry_of(record: AuditEntryRecord) -> AuditEntry:
+    return AuditEntry(
+        id=_uuid(record.id),
+        occurred_at=record.occurred_at,
+        actor_id=_optional_uuid(record.actor_id),
+        action=record.action,
+        resource_type=record.resource_type,
+        resource_id=record.resource_id,
+        clinic_id=_optional_uuid(record.clinic_id),
+        request_id=record.request_id,
+        outcome=Outcome(record.outcome),
+    )

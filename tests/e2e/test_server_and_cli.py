@@ -1,0 +1,64 @@
+"""`make run`'s server and the operator CLI, as an operator uses them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from conftest import Server, base_env, cli
+
+BASE = "/api/v1"
+
+
+def test_first_start_seeds_demo_data_and_serves_the_walk_through(server: Server) -> None:
+    log = (server.workdir / "server.log").read_text()
+    assert "healthcare auth token --email admin@demo.clinic" in log
+
+    token = cli(server.workdir, "auth", "token", "--email", "admin@demo.clinic", env=server.env)
+    assert token.returncode == 0, token.stderr
+    headers = {"Authorization": f"Bearer {token.stdout.strip()}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=10) as client:
+        clinic = client.post(f"{BASE}/clinics", json={"name": "CLI Clinic", "timeZone": "America/New_York"})
+        assert clinic.status_code == 201, clinic.text
+        location = client.post(
+            f"{BASE}/clinics/{clinic.json()['id']}/locations", json={"name": "Main", "address": "1 Main St"}
+        )
+        assert location.status_code == 201
+        user = client.post(f"{BASE}/users", json={"name": "Front Desk", "email": "desk@cli.example"})
+        member = client.post(
+            f"{BASE}/clinics/{clinic.json()['id']}/members",
+            json={"userId": user.json()["id"], "role": "RECEPTIONIST"},
+        )
+        assert member.status_code == 201, member.text
+
+    assert server.stop() == 0  # SIGTERM drains and exits cleanly
+    assert "Traceback" not in (server.workdir / "server.log").read_text()
+
+
+def test_create_admin_then_token(tmp_path: Path) -> None:
+    created = cli(tmp_path, "users", "create-admin", "--email", "ops@example.com", "--name", "Ops")
+    assert created.returncode == 0, created.stderr
+    again = cli(tmp_path, "users", "create-admin", "--email", "OPS@example.com", "--name", "Ops")
+    assert again.returncode == 1 and "EMAIL_ALREADY_EXISTS" in again.stderr
+    token = cli(tmp_path, "auth", "token", "--email", "ops@example.com", "--ttl", "5")
+    assert token.returncode == 0 and token.stdout.count(".") == 2
+    unknown = cli(tmp_path, "auth", "token", "--email", "nobody@example.com")
+    assert unknown.returncode == 1 and "USER_NOT_FOUND" in unknown.stderr
+
+
+def test_config_show_masks_secrets_and_names_sources(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("APP_PORT=9123\n")
+    env = base_env(tmp_path, JWT_SECRET="s3cr3t-value-that-must-not-print-000000")
+    shown = cli(tmp_path, "config", "show", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "s3cr3t" not in shown.stdout
+    assert any("APP_PORT" in line and "9123" in line and ".env" in line for line in shown.stdout.splitlines())
+    assert any("JWT_SECRET" in line and "environment" in line for line in shown.stdout.splitlines())
+
+
+def test_invalid_settings_stop_start_up_naming_every_bad_key(tmp_path: Path) -> None:
+    env = base_env(tmp_path, APP_PORT="eighty", CACHE_PROVIDER="memcached")
+    result = cli(tmp_path, "config", "show", env=env)
+    assert result.returncode == 2
+    assert "APP_PORT" in result.stderr and "CACHE_PROVIDER" in result.stderr

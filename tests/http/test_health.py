@@ -1,0 +1,41 @@
+"""Liveness and readiness, against real dependencies."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from conftest import Api, assert_error, embedded_settings, open_api
+
+
+async def test_live_and_ready_on_the_embedded_profile(api: Api) -> None:
+    assert (await api.client.get("/health/live")).status_code == 200
+    ready = await api.client.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "checks": {"database": "ok"}}
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_ready_names_every_dependency_that_is_down(tmp_path: Path) -> None:
+    port = _closed_port()  # nothing listens there once the socket is closed
+    settings = embedded_settings(
+        tmp_path,
+        APP_PROFILE="production",
+        APP_ENV="test",
+        DATABASE_URL=f"postgresql+asyncpg://nobody@127.0.0.1:{port}/none",
+        DATABASE_CONNECT_TIMEOUT_SECONDS="1",
+        CACHE_PORT=str(port),
+        JWT_SECRET="x" * 40,
+        SECURITY_PHI_ENCRYPTION_KEY="k" * 44,
+        SECURITY_OTP_HASH_KEY="o" * 40,
+    )
+    async for api in open_api(settings):
+        response = await api.client.get("/health/ready")
+        error = assert_error(response, 503, "SERVICE_UNAVAILABLE")
+        assert error["details"] == {"database": "unavailable", "cache": "unavailable"}
+        assert response.headers["retry-after"]

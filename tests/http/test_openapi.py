@@ -1,0 +1,35 @@
+"""The OpenAPI document: served, 3.1, camelCase, and every route documents its errors."""
+
+from __future__ import annotations
+
+from conftest import Api
+
+
+async def test_openapi_document_documents_errors_for_every_route(api: Api) -> None:
+    response = await api.client.get("/api/v1/schema/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.1")
+    operations = [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert len(operations) >= 13
+    for path, method, operation in operations:
+        statuses = set(operation["responses"])
+        assert {"500", "503"} <= statuses, (method, path)
+        if path.startswith("/api/v1"):
+            assert "401" in statuses, (method, path)
+        if method in {"post", "patch", "put"}:
+            assert {"400", "413", "415"} <= statuses, (method, path)
+    schemas = document["components"]["schemas"]
+    assert "timeZone" in schemas["ClinicOut"]["properties"]
+    assert "time_zone" not in schemas["ClinicOut"]["properties"]
+
+
+async def test_docs_page_is_served(api: Api) -> None:
+    response = await api.client.get("/api/v1/schema")
+    assert response.status_code == 200
+    assert "html" in response.headers["content-type"]
