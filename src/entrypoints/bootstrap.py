@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from adapters.sql.migrate import migrate
 from dishka import AsyncContainer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sql.migrate import migrate
 from application.demo.seed_demo_data import DemoData, SeedDemoData
 from entrypoints.config import Settings
 from entrypoints.ioc.profiles import PROFILES

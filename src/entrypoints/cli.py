@@ -91,7 +91,6 @@ def _token(settings: Settings, email: str, ttl: int | None) -> str:
 def _migrate(settings: Settings) -> str:
     from adapters.sql.engine import create_engine
     from adapters.sql.migrate import migrate
-
     from entrypoints.ioc.persistence import engine_options
 
     async def run() -> None:

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.schema import ColumnCollectionConstraint
 
 from adapters.sql.records import Base
 from domain.errors import (
@@ -44,7 +45,7 @@ def _driver_messages() -> dict[str, type[DomainError]]:
     for table in Base.metadata.tables.values():
         for constraint in table.constraints:
             error = _UNIQUE_RULES.get(str(constraint.name))
-            if error is not None:
+            if error is not None and isinstance(constraint, ColumnCollectionConstraint):
                 found.add(str(constraint.name))
                 columns = ", ".join(f"{table.name}.{column.name}" for column in constraint.columns)
                 messages[f'unique constraint "{constraint.name}"'] = error

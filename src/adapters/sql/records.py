@@ -28,9 +28,14 @@ NAMING_CONVENTION = {
 JSON_DOCUMENT = JSON().with_variant(JSONB(), "postgresql")
 
 
+# PostgreSQL: native uuid. SQLite: 32 hex characters, which sort like the UUIDs themselves (keyset
+# pagination) and reflect as CHAR(32); GUID's BINARY(16) would reflect as NUMERIC, a false drift.
+UUID_TYPE = GUID(binary=False)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {UUID: GUID, datetime: DateTimeUTC}
+    type_annotation_map = {UUID: UUID_TYPE, datetime: DateTimeUTC}
 
 
 class ClinicRecord(Base):

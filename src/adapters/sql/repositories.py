@@ -9,10 +9,10 @@ the session already holds (``populate_existing``), so a unit sees what others co
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
-from sqlalchemy import Select, exists, insert, select, update
+from sqlalchemy import CursorResult, Select, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sql.errors import translated
@@ -46,12 +46,12 @@ class _SqlRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def _all(self, stmt: Select[tuple[R]]) -> Sequence[R]:
+    async def _all(self, stmt: Select[R]) -> Sequence[R]:
         async with translated(self._session):
             result = await self._session.scalars(stmt.execution_options(populate_existing=True))
             return result.all()
 
-    async def _first(self, stmt: Select[tuple[R]]) -> R | None:
+    async def _first(self, stmt: Select[R]) -> R | None:
         rows = await self._all(stmt.limit(1))
         return rows[0] if rows else None
 
@@ -79,7 +79,7 @@ class SqlClinicRepository(_SqlRepository, ClinicRepository):
             .execution_options(synchronize_session=False)
         )
         async with translated(self._session):
-            result: Any = await self._session.execute(stmt)
+            result = cast("CursorResult[Any]", await self._session.execute(stmt))
         if result.rowcount != 1:
             raise VersionConflict()
 

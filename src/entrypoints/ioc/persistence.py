@@ -4,16 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from adapters.sql.audit import SqlAuditReader
-from adapters.sql.engine import EngineOptions, create_engine, session_factory
-from adapters.sql.health import DatabaseProbe
-from adapters.sql.repositories import (
-    SqlClinicRepository,
-    SqlLocationRepository,
-    SqlMembershipRepository,
-    SqlUserRepository,
-)
-from adapters.sql.uow import SqlUnitOfWork
 from dishka import AnyOf, Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -26,6 +16,16 @@ from adapters.memory.repositories import (
 )
 from adapters.memory.store import InMemoryStore
 from adapters.memory.uow import InMemoryUnitOfWork
+from adapters.sql.audit import SqlAuditReader
+from adapters.sql.engine import EngineOptions, create_engine, session_factory
+from adapters.sql.health import DatabaseProbe
+from adapters.sql.repositories import (
+    SqlClinicRepository,
+    SqlLocationRepository,
+    SqlMembershipRepository,
+    SqlUserRepository,
+)
+from adapters.sql.uow import SqlUnitOfWork
 from application.ports.audit import AuditReader
 from application.ports.repositories import (
     ClinicRepository,

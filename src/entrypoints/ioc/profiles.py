@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.sql.health import DatabaseProbe
 from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
 from dishka.integrations.litestar import LitestarProvider
 
 from adapters.redis.health import RedisProbe
+from adapters.sql.health import DatabaseProbe
 from entrypoints.config import Settings
 from entrypoints.config.sections import Profile
 from entrypoints.http.auth import ActorProvider

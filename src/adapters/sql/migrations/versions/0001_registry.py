@@ -20,13 +20,14 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # Frozen here rather than imported from records.py: a migration describes the schema as it was.
+UUID_TYPE = GUID(binary=False)  # uuid on PostgreSQL, CHAR(32) hex on SQLite
 JSON_DOCUMENT = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def upgrade() -> None:
     op.create_table(
         "clinics",
-        sa.Column("id", GUID(), nullable=False),
+        sa.Column("id", UUID_TYPE, nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("time_zone", sa.String(64), nullable=False),
         sa.Column("contact_email", sa.String(254), nullable=True),
@@ -39,8 +40,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "clinic_locations",
-        sa.Column("clinic_id", GUID(), nullable=False),
-        sa.Column("id", GUID(), nullable=False),
+        sa.Column("clinic_id", UUID_TYPE, nullable=False),
+        sa.Column("id", UUID_TYPE, nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("address", sa.String(500), nullable=False),
         sa.Column("created_at", DateTimeUTC(), nullable=False),
@@ -49,7 +50,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "users",
-        sa.Column("id", GUID(), nullable=False),
+        sa.Column("id", UUID_TYPE, nullable=False),
         sa.Column("email", sa.String(254), nullable=True),
         sa.Column("email_key", sa.String(254), nullable=True),
         sa.Column("phone", sa.String(16), nullable=True),
@@ -63,8 +64,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "clinic_memberships",
-        sa.Column("clinic_id", GUID(), nullable=False),
-        sa.Column("user_id", GUID(), nullable=False),
+        sa.Column("clinic_id", UUID_TYPE, nullable=False),
+        sa.Column("user_id", UUID_TYPE, nullable=False),
         sa.Column("role", sa.String(32), nullable=False),
         sa.Column("location_ids", JSON_DOCUMENT, nullable=False),
         sa.Column("created_at", DateTimeUTC(), nullable=False),
@@ -77,13 +78,13 @@ def upgrade() -> None:
     op.create_index("ix_clinic_memberships_user_id", "clinic_memberships", ["user_id"])
     op.create_table(
         "audit_entries",
-        sa.Column("id", GUID(), nullable=False),
+        sa.Column("id", UUID_TYPE, nullable=False),
         sa.Column("occurred_at", DateTimeUTC(), nullable=False),
-        sa.Column("actor_id", GUID(), nullable=True),
+        sa.Column("actor_id", UUID_TYPE, nullable=True),
         sa.Column("action", sa.String(64), nullable=False),
         sa.Column("resource_type", sa.String(64), nullable=False),
         sa.Column("resource_id", sa.String(200), nullable=False),
-        sa.Column("clinic_id", GUID(), nullable=True),
+        sa.Column("clinic_id", UUID_TYPE, nullable=True),
         sa.Column("request_id", sa.String(200), nullable=True),
         sa.Column("outcome", sa.String(16), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_audit_entries"),
