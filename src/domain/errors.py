@@ -20,7 +20,6 @@ class ErrorCategory(StrEnum):
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     VALIDATION = "validation"
-    PRECONDITION_FAILED = "precondition_failed"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     METHOD_NOT_ALLOWED = "method_not_allowed"
@@ -151,12 +150,6 @@ class VersionConflict(DomainError):
     code = "VERSION_CONFLICT"
     category = ErrorCategory.CONFLICT
     default_message = "The resource was changed by someone else. Reload it and try again."
-
-
-class PreconditionFailed(DomainError):
-    code = "PRECONDITION_FAILED"
-    category = ErrorCategory.PRECONDITION_FAILED
-    default_message = "The If-Match header does not match the current version of the resource."
 
 
 class ValidationFailed(DomainError):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-
-from conftest import Server, base_env, cli
+from processes import Server, base_env, cli
 
 BASE = "/api/v1"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from conftest import Api, embedded_settings, open_api
+from http_api import Api, embedded_settings, open_api
 
 
 async def test_cors_allows_only_configured_origins(tmp_path: Path) -> None:

@@ -6,9 +6,9 @@ import logging
 from pathlib import Path
 
 from dishka import Provider, Scope, provide
+from http_api import Api, assert_error, embedded_settings, open_api
 
 from application.clinics.get_clinic import GetClinic
-from conftest import Api, assert_error, embedded_settings, open_api
 from domain.errors import RateLimited
 from entrypoints.http.errors import error_response
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from conftest import Api, assert_error, embedded_settings, open_api
+from http_api import Api, assert_error, embedded_settings, open_api
 
 
 async def test_live_and_ready_on_the_embedded_profile(api: Api) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Api
+from http_api import Api
 
 
 async def test_openapi_document_documents_errors_for_every_route(api: Api) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from memory_world import World, member_of, super_admin
 
 from application.clinics.add_location import AddLocation, AddLocationCommand
 from application.clinics.create_clinic import CreateClinic, CreateClinicCommand
@@ -14,16 +15,15 @@ from application.members.add_member import AddMember, AddMemberCommand
 from application.pagination import PageRequest
 from application.users.create_user import CreateUser, CreateUserCommand
 from application.users.get_user import GetUser
-from conftest import World, member_of, super_admin
 from domain.errors import (
     ClinicAccessDenied,
     EmailAlreadyExists,
     InsufficientPermissions,
     LocationNotFound,
     MembershipAlreadyExists,
-    PreconditionFailed,
     UserNotFound,
     ValidationFailed,
+    VersionConflict,
 )
 from domain.identity import Role
 
@@ -100,7 +100,7 @@ async def test_update_with_a_stale_version_is_refused_and_changes_nothing(world:
     )
     assert updated.version == 2
     unit = world.unit()
-    with pytest.raises(PreconditionFailed):
+    with pytest.raises(VersionConflict):
         await UpdateClinic(unit.clinics, unit.uow, unit.clock, unit.audit)(
             UpdateClinicCommand(clinic_id=clinic.id, expected_version=1, name="Stale"), admin
         )

@@ -12,7 +12,7 @@ import pytest
 from adapters.security.jwt_tokens import JwtAccessTokens, JwtOptions
 from domain.errors import InvalidCredentials, TokenExpired
 
-SECRET = "a-test-secret-that-is-long-enough-0123456789"
+SECRET = "a-test-secret-that-is-long-enough-for-hs512-too-0123456789abcdef"
 OPTIONS = JwtOptions(
     secret=SECRET, algorithm="HS256", issuer="iss-x", audience="aud-x", ttl_minutes=15, leeway_seconds=0
 )

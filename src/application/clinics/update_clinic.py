@@ -13,7 +13,7 @@ from application.ports.uow import UnitOfWork
 from domain.access import Action, Actor
 from domain.clinics import Clinic
 from domain.contact import Email, PhoneNumber
-from domain.errors import ClinicNotFound, PreconditionFailed
+from domain.errors import ClinicNotFound, VersionConflict
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,8 +31,8 @@ class UpdateClinic:
     """Change a clinic's details.
 
     - Clinic admins of that clinic and super admins may change it.
-    - With ``expected_version`` (the HTTP If-Match), a stale version is PRECONDITION_FAILED;
-      two writers racing on the same version: one wins, the other gets VERSION_CONFLICT.
+    - With ``expected_version`` (the HTTP If-Match), a stale version is VERSION_CONFLICT, and of
+      two writers racing on the same version exactly one wins; the other gets VERSION_CONFLICT.
     - The change is audited in the same transaction.
     """
 
@@ -48,7 +48,7 @@ class UpdateClinic:
         if clinic is None:
             raise ClinicNotFound()
         if cmd.expected_version is not None and cmd.expected_version != clinic.version:
-            raise PreconditionFailed()
+            raise VersionConflict()
         read_version = clinic.version
         clinic.change(
             at=self._clock.now(),

@@ -16,7 +16,7 @@ from application.clinics.list_clinics import ListClinics
 from application.clinics.list_locations import ListLocations
 from application.clinics.update_clinic import UpdateClinic, UpdateClinicCommand
 from domain.access import Actor
-from domain.errors import PreconditionFailed
+from domain.errors import ValidationFailed
 from entrypoints.http.openapi import error_responses
 from entrypoints.http.params import next_cursor, page_request, parse_uuid
 from entrypoints.http.schemas import (
@@ -42,7 +42,7 @@ def expected_version(if_match: str | None) -> int | None:
         return None
     tag = if_match.strip().removeprefix("W/").strip('"')
     if not tag.isdigit():
-        raise PreconditionFailed()
+        raise ValidationFailed(details={"If-Match": "expected an ETag returned by this API, or *"})
     return int(tag)
 
 
@@ -81,7 +81,7 @@ async def get_clinic(
     return Response(ClinicOut.of(clinic), headers={"ETag": etag(clinic.version)})
 
 
-@patch("/clinics/{clinic_id:str}", tags=TAGS, responses=error_responses(401, 403, 404, 409, 412, body=True))
+@patch("/clinics/{clinic_id:str}", tags=TAGS, responses=error_responses(401, 403, 404, 409, body=True))
 async def update_clinic(
     clinic_id: FromPath[str],
     data: JSONBody[ClinicPatchIn],

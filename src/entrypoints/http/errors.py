@@ -44,7 +44,6 @@ STATUS_BY_CATEGORY: dict[ErrorCategory, int] = {
     ErrorCategory.NOT_FOUND: 404,
     ErrorCategory.METHOD_NOT_ALLOWED: 405,
     ErrorCategory.CONFLICT: 409,
-    ErrorCategory.PRECONDITION_FAILED: 412,
     ErrorCategory.VALIDATION: 400,
     ErrorCategory.PAYLOAD_TOO_LARGE: 413,
     ErrorCategory.UNSUPPORTED_MEDIA_TYPE: 415,

@@ -1,0 +1,78 @@
+"""The Litestar app on the embedded profile (a SQLite file per test), through AsyncTestClient."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dishka import AsyncContainer, Provider
+from litestar.testing import AsyncTestClient
+
+from application.auth.issue_operator_token import IssueOperatorToken, IssueOperatorTokenCommand
+from application.demo.seed_demo_data import DEMO_ADMIN_EMAIL, DEMO_CLINIC_ADMIN_EMAIL
+from application.users.create_user import CreateUser, CreateUserCommand
+from domain.access import Actor
+from entrypoints.config import Settings, load_settings
+from entrypoints.http.app import create_app
+from entrypoints.ioc.profiles import build_container
+
+
+def embedded_settings(tmp_path: Path, **extra: str) -> Settings:
+    environ = {"APP_PROFILE": "embedded", "APP_ENV": "test", "APP_DATA_DIR": str(tmp_path / "data"), **extra}
+    return load_settings(environ, base_dir=tmp_path, in_container=False)
+
+
+@dataclass
+class Api:
+    client: AsyncTestClient[Any]
+    container: AsyncContainer
+    settings: Settings
+
+    async def token(self, email: str, ttl_minutes: int | None = None) -> str:
+        async with self.container() as request:
+            issue = await request.get(IssueOperatorToken)
+            return (await issue(IssueOperatorTokenCommand(email=email, ttl_minutes=ttl_minutes))).token
+
+    async def auth(self, email: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {await self.token(email)}"}
+
+    async def super_admin(self) -> dict[str, str]:
+        return await self.auth(DEMO_ADMIN_EMAIL)
+
+    async def demo_clinic_admin(self) -> dict[str, str]:
+        return await self.auth(DEMO_CLINIC_ADMIN_EMAIL)
+
+    async def demo_clinic_id(self) -> str:
+        response = await self.client.get("/api/v1/clinics", headers=await self.demo_clinic_admin())
+        return str(response.json()["items"][0]["id"])
+
+    async def new_user(self, email: str, name: str = "Someone") -> str:
+        from uuid import uuid4
+
+        async with self.container() as request:
+            create = await request.get(CreateUser)
+            actor = Actor(user_id=uuid4(), is_super_admin=True)
+            return str((await create(CreateUserCommand(name=name, email=email), actor)).id)
+
+
+async def open_api(settings: Settings, *overrides: Provider) -> AsyncIterator[Api]:
+    container = build_container(settings, *overrides)
+    app = create_app(settings, container)
+    async with AsyncTestClient(app=app) as client:
+        yield Api(client=client, container=container, settings=settings)
+
+
+def assert_error(response: Any, status: int, code: str) -> Mapping[str, Any]:
+    """The response is the error envelope with this status and code, and nothing more."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert error["code"] == code
+    assert set(error) <= {"code", "message", "timestamp", "requestId", "details"}
+    assert error["message"] and error["timestamp"].endswith("Z")
+    assert error["requestId"] == response.headers["x-request-id"]
+    assert "Traceback" not in response.text
+    return error
