@@ -17,7 +17,9 @@ from entrypoints.ioc.readiness import ReadinessProbes
 
 PRODUCTION_SECRETS = {
     "JWT_SECRET": "p" * 40,
-    "SECURITY_PHI_ENCRYPTION_KEY": "k" * 44,
+    "SECURITY_PHI_ENCRYPTION_KEY": "k1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+    "SECURITY_BLIND_INDEX_KEY": "b" * 40,
+    "SECURITY_AUDIT_KEY": "a" * 40,
     "SECURITY_OTP_HASH_KEY": "o" * 40,
 }
 

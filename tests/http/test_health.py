@@ -31,7 +31,9 @@ async def test_ready_names_every_dependency_that_is_down(tmp_path: Path) -> None
         DATABASE_CONNECT_TIMEOUT_SECONDS="1",
         CACHE_PORT=str(port),
         JWT_SECRET="x" * 40,
-        SECURITY_PHI_ENCRYPTION_KEY="k" * 44,
+        SECURITY_PHI_ENCRYPTION_KEY="k1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+        SECURITY_BLIND_INDEX_KEY="b" * 40,
+        SECURITY_AUDIT_KEY="a" * 40,
         SECURITY_OTP_HASH_KEY="o" * 40,
     )
     async for api in open_api(settings):

@@ -54,6 +54,8 @@ class EmailProvider(StrEnum):
 # Public so the safety checks can recognise an unchanged development default.
 DEFAULT_JWT_SECRET = "dev-insecure-jwt-secret-change-me-0123456789"  # noqa: S105
 DEFAULT_OTP_HASH_KEY = "dev-insecure-otp-key-change-me-0123456789"
+DEFAULT_BLIND_INDEX_KEY = "dev-insecure-blind-index-key-change-me-01234"
+DEFAULT_AUDIT_KEY = "dev-insecure-audit-key-change-me-0123456789"
 
 
 # Checks return the error text for a bad value, or None. Named `..._problem` so that no field
@@ -92,6 +94,19 @@ def address_problem(item: str) -> str | None:
         ipaddress.ip_network(item, strict=False)
     except ValueError:
         return "expected IP addresses or CIDR networks"
+    return None
+
+
+def key_ring_problem(item: str) -> str | None:
+    """An empty ring is allowed here (development); production requires one (safety.py)."""
+    from adapters.crypto.field_cipher import parse_key_ring
+
+    if not item.strip():
+        return None
+    try:
+        parse_key_ring(item)
+    except ValueError as error:
+        return f"expected kid:base64-of-32-bytes[,kid:...] (first active): {error}"
     return None
 
 

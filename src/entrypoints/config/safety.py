@@ -10,10 +10,16 @@ In production (APP_ENV=production or APP_PROFILE=production):
 - JWT_SECRET left at the development default, or shorter than 32 characters with HS256;
 - SECURITY_PHI_ENCRYPTION_KEY empty;
 - APP_DEBUG=true;
-- SECURITY_OTP_HASH_KEY left at the development default.
+- SECURITY_OTP_HASH_KEY, SECURITY_BLIND_INDEX_KEY or SECURITY_AUDIT_KEY left at the development default.
 """
 
-from entrypoints.config.fields import DEFAULT_JWT_SECRET, DEFAULT_OTP_HASH_KEY, JwtAlgorithm
+from entrypoints.config.fields import (
+    DEFAULT_AUDIT_KEY,
+    DEFAULT_BLIND_INDEX_KEY,
+    DEFAULT_JWT_SECRET,
+    DEFAULT_OTP_HASH_KEY,
+    JwtAlgorithm,
+)
 from entrypoints.config.sections import Settings
 
 MIN_HS256_SECRET_LENGTH = 32
@@ -55,10 +61,13 @@ def _production(settings: Settings) -> list[tuple[str, str]]:
         problems.append(("SECURITY_PHI_ENCRYPTION_KEY", "required in production"))
     if settings.app.debug:
         problems.append(("APP_DEBUG", "must be false in production"))
-    if settings.security.otp_hash_key == DEFAULT_OTP_HASH_KEY:
-        problems.append(
-            ("SECURITY_OTP_HASH_KEY", "the development default is refused in production; set a random key")
-        )
+    for key, value, default in (
+        ("SECURITY_OTP_HASH_KEY", settings.security.otp_hash_key, DEFAULT_OTP_HASH_KEY),
+        ("SECURITY_BLIND_INDEX_KEY", settings.security.blind_index_key, DEFAULT_BLIND_INDEX_KEY),
+        ("SECURITY_AUDIT_KEY", settings.security.audit_key, DEFAULT_AUDIT_KEY),
+    ):
+        if value == default:
+            problems.append((key, "the development default is refused in production; set a random key"))
     return problems
 
 

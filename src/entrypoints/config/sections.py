@@ -19,6 +19,8 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from entrypoints.config.fields import (
+    DEFAULT_AUDIT_KEY,
+    DEFAULT_BLIND_INDEX_KEY,
     DEFAULT_JWT_SECRET,
     DEFAULT_OTP_HASH_KEY,
     AppEnv,
@@ -29,6 +31,7 @@ from entrypoints.config.fields import (
     LogLevel,
     Profile,
     address_problem,
+    key_ring_problem,
     pool_size_default,
     setting,
     url_problem,
@@ -178,7 +181,19 @@ class CorsSettings:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SecuritySettings:
     phi_encryption_key: str = setting(
-        "", "Key encrypting health data at rest; required in production.", secret=True
+        "",
+        "AES-256-GCM key ring for health data at rest: kid:base64key[,kid:base64key], the first "
+        "encrypts, the rest only decrypt; empty outside production uses a fixed development key.",
+        secret=True,
+        check=key_ring_problem,
+    )
+    blind_index_key: str = setting(
+        DEFAULT_BLIND_INDEX_KEY,
+        "HMAC key of the blind indexes (email, phone lookups); never rotate it in place.",
+        secret=True,
+    )
+    audit_key: str = setting(
+        DEFAULT_AUDIT_KEY, "HMAC key chaining the audit trail; change it in production.", secret=True
     )
     trusted_proxies: tuple[str, ...] = setting(
         (), "Proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs).", check=address_problem

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+
 from dishka import Provider, Scope, from_context, provide, provide_all
 
+from adapters.crypto.blind_index import HmacBlindIndexer
+from adapters.crypto.field_cipher import AesGcmFieldCipher
 from adapters.security.jwt_tokens import JwtAccessTokens, JwtOptions
 from adapters.system.clock import SystemClock
 from adapters.system.ids import UuidV7Generator
@@ -22,6 +27,7 @@ from application.members.add_member import AddMember
 from application.members.get_member import GetMember
 from application.members.list_members import ListMembers
 from application.ports.clock import Clock, IdGenerator
+from application.ports.crypto import BlindIndexer, FieldCipher
 from application.ports.security import AccessTokens
 from application.users.create_super_admin import CreateSuperAdmin
 from application.users.create_user import CreateUser
@@ -56,6 +62,24 @@ class SecurityProvider(Provider):
             leeway_seconds=jwt.leeway_seconds,
         )
         return JwtAccessTokens(options, clock)
+
+    @provide
+    def field_cipher(self, settings: Settings) -> FieldCipher:
+        spec = settings.security.phi_encryption_key
+        if not spec:
+            # Outside production only (safety.py refuses an empty ring there): a fixed, public
+            # development key, so `make run` works on a bare machine. Never for real data.
+            logging.getLogger(__name__).warning(
+                "SECURITY_PHI_ENCRYPTION_KEY is empty: using the development key"
+            )
+            return AesGcmFieldCipher(
+                "dev", {"dev": hashlib.sha256(b"clinic-backend development PHI key").digest()}
+            )
+        return AesGcmFieldCipher.from_spec(spec)
+
+    @provide
+    def blind_indexer(self, settings: Settings) -> BlindIndexer:
+        return HmacBlindIndexer(settings.security.blind_index_key.encode())
 
 
 class UseCaseProvider(Provider):

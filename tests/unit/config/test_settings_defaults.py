@@ -67,7 +67,9 @@ def test_production_profile_uses_postgres_and_redis(tmp_path: Path, in_container
     environ = {
         "APP_PROFILE": "production",
         "JWT_SECRET": "s" * 40,
-        "SECURITY_PHI_ENCRYPTION_KEY": "k" * 44,
+        "SECURITY_PHI_ENCRYPTION_KEY": "k1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+        "SECURITY_BLIND_INDEX_KEY": "b" * 40,
+        "SECURITY_AUDIT_KEY": "a" * 40,
         "SECURITY_OTP_HASH_KEY": "o" * 40,
     }
 

@@ -9,7 +9,9 @@ from entrypoints.config import SettingsError, load_settings
 SAFE_PRODUCTION = {
     "APP_ENV": "production",
     "JWT_SECRET": "a-very-long-random-production-secret-0001",
-    "SECURITY_PHI_ENCRYPTION_KEY": "phi-key-0123456789abcdef0123456789abcdef",
+    "SECURITY_PHI_ENCRYPTION_KEY": "k1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+    "SECURITY_BLIND_INDEX_KEY": "blind-key-0123456789abcdef0123456789abcdef",
+    "SECURITY_AUDIT_KEY": "audit-key-0123456789abcdef0123456789abcdef",
     "SECURITY_OTP_HASH_KEY": "otp-key-0123456789abcdef0123456789abcdef",
 }
 
@@ -87,7 +89,13 @@ def test_all_production_refusals_come_in_one_message(tmp_path: Path) -> None:
 def test_the_production_profile_alone_triggers_the_rules(tmp_path: Path) -> None:
     found = problems({"APP_ENV": "development", "APP_PROFILE": "production"}, tmp_path)
 
-    assert set(found) == {"JWT_SECRET", "SECURITY_PHI_ENCRYPTION_KEY", "SECURITY_OTP_HASH_KEY"}
+    assert set(found) == {
+        "JWT_SECRET",
+        "SECURITY_PHI_ENCRYPTION_KEY",
+        "SECURITY_OTP_HASH_KEY",
+        "SECURITY_BLIND_INDEX_KEY",
+        "SECURITY_AUDIT_KEY",
+    }
 
 
 def test_development_accepts_the_development_defaults(tmp_path: Path) -> None:
