@@ -227,6 +227,12 @@ class ServiceUnavailable(DomainError):
     default_message = "The service is temporarily unavailable. Please try again shortly."
 
 
+class TransientFailure(ServiceUnavailable):
+    """The store refused this unit for a reason that re-running it may cure (a serialization
+    failure, a deadlock, a connection lost before commit). Units of work re-run on it; if it
+    still escapes, the client sees 503 and may retry."""
+
+
 class InternalError(DomainError):
     code = "INTERNAL_ERROR"
     category = ErrorCategory.INTERNAL

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Hashable, Iterator
-from typing import Any
+import logging
+from collections.abc import Awaitable, Callable, Hashable, Iterator
+from typing import Any, TypeVar
 
 from adapters.memory.store import InMemoryStore
-from application.ports.uow import UnitOfWork
+from application.ports.uow import CommitListeners, UnitOfWork
 from domain.audit import AuditEntry
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 # A check runs on commit against the committed state, before anything is applied; it raises the
 # domain error (a uniqueness or version rule another unit broke since this one staged its rows).
@@ -17,10 +21,12 @@ CommitCheck = Callable[[InMemoryStore], None]
 
 class InMemoryUnitOfWork(UnitOfWork):
     """One transaction over InMemoryStore. Commit is synchronous inside, so it is atomic under
-    asyncio: no other unit can interleave between its checks and its writes."""
+    asyncio: no other unit can interleave between its checks and its writes. Nothing here is
+    transient, so ``run`` runs its work once."""
 
-    def __init__(self, store: InMemoryStore) -> None:
+    def __init__(self, store: InMemoryStore, listeners: CommitListeners | None = None) -> None:
         self._store = store
+        self._listeners = listeners or CommitListeners()
         self._staged: dict[str, dict[Hashable, Any]] = {}
         self._checks: list[CommitCheck] = []
         self._audit: list[AuditEntry] = []
@@ -44,17 +50,27 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._audit.extend(entries)
 
     async def commit(self) -> None:
+        entries = list(self._audit)
         try:
             for check in self._checks:
                 check(self._store)
             for table, rows in self._staged.items():
                 self._store.table(table).update(rows)
-            self._store.audit.extend(self._audit)
+            self._store.audit.extend(entries)
         finally:
             self._clear()
+        for listener in self._listeners.listeners:
+            await listener.committed(entries)
 
     async def rollback(self) -> None:
         self._clear()
+
+    async def run(self, work: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await work()
+        except BaseException:
+            self._clear()
+            raise
 
     def _clear(self) -> None:
         self._staged.clear()

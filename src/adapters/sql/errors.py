@@ -18,6 +18,7 @@ from domain.errors import (
     MembershipAlreadyExists,
     PhoneAlreadyExists,
     ServiceUnavailable,
+    TransientFailure,
 )
 
 logger = logging.getLogger(__name__)
@@ -30,10 +31,6 @@ _UNIQUE_RULES: dict[str, type[DomainError]] = {
     "uq_users_phone": PhoneAlreadyExists,
     "pk_clinic_memberships": MembershipAlreadyExists,
 }
-
-# PostgreSQL states worth a retry: connection exceptions (08), operator intervention such as a
-# statement timeout or a shutdown (57), serialization failures and deadlocks.
-_RETRYABLE_SQLSTATES = ("08", "57", "40001", "40P01")
 
 
 def _driver_messages() -> dict[str, type[DomainError]]:
@@ -67,19 +64,36 @@ def uniqueness_error(exc: IntegrityError) -> DomainError | None:
     return None
 
 
-def is_unavailable(exc: BaseException) -> bool:
-    """A dropped, refused or timed-out connection, or a conflict worth re-running the unit for;
-    not a bug in a statement."""
-    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout | TimeoutError | OSError):
-        return True
-    if not isinstance(exc, DBAPIError):
-        return False
-    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
-    return exc.connection_invalidated or sqlstate.startswith(_RETRYABLE_SQLSTATES)
+_CONNECTION_ERRORS = (OperationalError, InterfaceError, PoolTimeout, TimeoutError, OSError)
+_RERUNNABLE_SQLSTATES = ("40001", "40P01")
+
+
+def classify(exc: BaseException, *, committing: bool) -> DomainError | None:
+    """TransientFailure when re-running the unit may cure it, ServiceUnavailable when the store is
+    unreachable or the outcome is unknown, None for anything else (a bug in a statement).
+
+    - Serialization failures and deadlocks: the server rolled back; re-run.
+    - A connection lost or refused before COMMIT was sent: nothing was kept; re-run.
+    - A connection lost during COMMIT: the server may or may not have committed; re-running
+      could do the work twice, so the client gets 503 (idempotency keys make its retry safe).
+    - Statement timeouts and other operator interventions: 503, not re-run (a slow database
+      would only get slower).
+    """
+    sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", None) or "")
+    if sqlstate.startswith(_RERUNNABLE_SQLSTATES):
+        return TransientFailure(retry_after=RETRY_AFTER_SECONDS, context=f"sqlstate {sqlstate}")
+    lost = isinstance(exc, _CONNECTION_ERRORS) or (
+        isinstance(exc, DBAPIError) and (exc.connection_invalidated or sqlstate.startswith("08"))
+    )
+    if lost and not committing:
+        return TransientFailure(retry_after=RETRY_AFTER_SECONDS, context=type(exc).__name__)
+    if lost or sqlstate.startswith("57"):
+        return ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS, context=sqlstate or type(exc).__name__)
+    return None
 
 
 @asynccontextmanager
-async def translated(session: AsyncSession) -> AsyncIterator[None]:
+async def translated(session: AsyncSession, *, committing: bool = False) -> AsyncIterator[None]:
     """Run statements or a commit; on a uniqueness violation or a lost connection, roll the
     session back (nothing of the unit is kept) and raise the domain error instead."""
     try:
@@ -90,12 +104,15 @@ async def translated(session: AsyncSession) -> AsyncIterator[None]:
         if error is None:
             raise
         raise error from exc
+    except DomainError:
+        raise
     except Exception as exc:
-        if not is_unavailable(exc):
+        error = classify(exc, committing=committing)
+        if error is None:
             raise
         await _rollback_quietly(session)
-        logger.warning("database unavailable: %s", type(exc).__name__)
-        raise ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS, context=type(exc).__name__) from exc
+        logger.warning("database unavailable: %s", error.context)
+        raise error from exc
 
 
 async def _rollback_quietly(session: AsyncSession) -> None:

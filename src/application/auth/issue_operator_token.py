@@ -36,6 +36,9 @@ class IssueOperatorToken:
         self._audit = audit
 
     async def __call__(self, cmd: IssueOperatorTokenCommand) -> IssuedToken:
+        return await self._uow.run(lambda: self._execute(cmd))
+
+    async def _execute(self, cmd: IssueOperatorTokenCommand) -> IssuedToken:
         if cmd.ttl_minutes is not None and not 1 <= cmd.ttl_minutes <= 1440:
             raise ValidationFailed(details={"ttl": "expected minutes from 1 to 1440"})
         user = await self._users.get_by_email(Email(cmd.email))

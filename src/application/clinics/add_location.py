@@ -46,6 +46,9 @@ class AddLocation:
         self._audit = audit
 
     async def __call__(self, cmd: AddLocationCommand, actor: Actor) -> ClinicLocation:
+        return await self._uow.run(lambda: self._execute(cmd, actor))
+
+    async def _execute(self, cmd: AddLocationCommand, actor: Actor) -> ClinicLocation:
         require(actor, Action.ADD_LOCATION, cmd.clinic_id)
         if await self._clinics.get(cmd.clinic_id) is None:
             raise ClinicNotFound()

@@ -40,6 +40,9 @@ class CreateClinic:
         self._audit = audit
 
     async def __call__(self, cmd: CreateClinicCommand, actor: Actor) -> Clinic:
+        return await self._uow.run(lambda: self._execute(cmd, actor))
+
+    async def _execute(self, cmd: CreateClinicCommand, actor: Actor) -> Clinic:
         require(actor, Action.CREATE_CLINIC)
         now = self._clock.now()
         clinic = Clinic(

@@ -43,6 +43,9 @@ class UpdateClinic:
         self._audit = audit
 
     async def __call__(self, cmd: UpdateClinicCommand, actor: Actor) -> Clinic:
+        return await self._uow.run(lambda: self._execute(cmd, actor))
+
+    async def _execute(self, cmd: UpdateClinicCommand, actor: Actor) -> Clinic:
         require(actor, Action.UPDATE_CLINIC, cmd.clinic_id)
         clinic = await self._clinics.get(cmd.clinic_id)
         if clinic is None:

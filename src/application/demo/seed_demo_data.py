@@ -58,6 +58,9 @@ class SeedDemoData:
         self._audit = audit
 
     async def __call__(self) -> DemoData | None:
+        return await self._uow.run(lambda: self._execute())
+
+    async def _execute(self) -> DemoData | None:
         if await self._users.any_exist():
             return None
         now = self._clock.now()

@@ -57,6 +57,9 @@ class AddMember:
         self._audit = audit
 
     async def __call__(self, cmd: AddMemberCommand, actor: Actor) -> Membership:
+        return await self._uow.run(lambda: self._execute(cmd, actor))
+
+    async def _execute(self, cmd: AddMemberCommand, actor: Actor) -> Membership:
         require(actor, Action.ADD_MEMBER, cmd.clinic_id)
         try:
             role = Role(cmd.role)

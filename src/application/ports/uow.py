@@ -3,9 +3,31 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from domain.audit import AuditEntry
+
+T = TypeVar("T")
+
+
+class CommitListener(Protocol):
+    """Told what a unit did once it is durable (for example to invalidate cached reads)."""
+
+    @abstractmethod
+    async def committed(self, entries: Sequence[AuditEntry]) -> None:
+        """Called after a successful commit with the unit's audit entries, which name every
+        resource it wrote. Must not raise: the commit has happened; failures are the listener's
+        to log."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CommitListeners:
+    """Every listener of the active profile, in order."""
+
+    listeners: tuple[CommitListener, ...] = ()
 
 
 class UnitOfWork(Protocol):
@@ -20,9 +42,20 @@ class UnitOfWork(Protocol):
 
     @abstractmethod
     async def commit(self) -> None:
-        """Make the unit durable. Raises the domain error for a violated uniqueness or version
-        rule (nothing is kept then) and ServiceUnavailable when the store cannot be reached."""
+        """Make the unit durable, then tell the commit listeners. Raises the domain error for a
+        violated uniqueness or version rule (nothing is kept then), TransientFailure when the
+        unit may safely be re-run (see ``run``), and ServiceUnavailable when the store cannot be
+        reached or the outcome of the commit is unknown."""
         ...
 
     @abstractmethod
     async def rollback(self) -> None: ...
+
+    @abstractmethod
+    async def run(self, work: Callable[[], Awaitable[T]]) -> T:
+        """Run ``work`` (which stages, records and commits) as this unit. On TransientFailure
+        (a serialization failure, a deadlock, a connection lost before commit) roll back and run
+        ``work`` again from the start, with backoff and jitter, a bounded number of times; then
+        raise ServiceUnavailable. ``work`` must therefore read everything it decides on inside
+        itself. Any other error rolls back and propagates."""
+        ...

@@ -37,6 +37,9 @@ class CreateSuperAdmin:
         self._audit = audit
 
     async def __call__(self, cmd: CreateSuperAdminCommand) -> User:
+        return await self._uow.run(lambda: self._execute(cmd))
+
+    async def _execute(self, cmd: CreateSuperAdminCommand) -> User:
         user = User(
             id=self._ids.new_id(),
             email=Email(cmd.email),

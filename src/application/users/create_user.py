@@ -40,6 +40,9 @@ class CreateUser:
         self._audit = audit
 
     async def __call__(self, cmd: CreateUserCommand, actor: Actor) -> User:
+        return await self._uow.run(lambda: self._execute(cmd, actor))
+
+    async def _execute(self, cmd: CreateUserCommand, actor: Actor) -> User:
         require(actor, Action.CREATE_USER)
         user = User(
             id=self._ids.new_id(),

@@ -29,6 +29,7 @@ from application.members.list_members import ListMembers
 from application.ports.clock import Clock, IdGenerator
 from application.ports.crypto import BlindIndexer, FieldCipher
 from application.ports.security import AccessTokens
+from application.ports.uow import CommitListeners
 from application.users.create_super_admin import CreateSuperAdmin
 from application.users.create_user import CreateUser
 from application.users.get_user import GetUser
@@ -41,6 +42,10 @@ class SettingsProvider(Provider):
 
 class SystemProvider(Provider):
     scope = Scope.APP
+
+    @provide
+    def commit_listeners(self) -> CommitListeners:
+        return CommitListeners()
 
     clock = provide(SystemClock, provides=Clock)
     ids = provide(UuidV7Generator, provides=IdGenerator)

@@ -25,7 +25,7 @@ from adapters.sql.repositories import (
     SqlMembershipRepository,
     SqlUserRepository,
 )
-from adapters.sql.uow import SqlUnitOfWork
+from adapters.sql.uow import RetryPolicy, SqlUnitOfWork
 from application.ports.audit import AuditReader
 from application.ports.repositories import (
     ClinicRepository,
@@ -33,7 +33,7 @@ from application.ports.repositories import (
     MembershipRepository,
     UserRepository,
 )
-from application.ports.uow import UnitOfWork
+from application.ports.uow import CommitListeners, UnitOfWork
 from entrypoints.config import Settings
 
 
@@ -43,8 +43,10 @@ class MemoryPersistenceProvider(Provider):
         return InMemoryStore()
 
     @provide(scope=Scope.REQUEST)
-    async def uow(self, store: InMemoryStore) -> AsyncIterator[AnyOf[InMemoryUnitOfWork, UnitOfWork]]:
-        unit = InMemoryUnitOfWork(store)
+    async def uow(
+        self, store: InMemoryStore, listeners: CommitListeners
+    ) -> AsyncIterator[AnyOf[InMemoryUnitOfWork, UnitOfWork]]:
+        unit = InMemoryUnitOfWork(store, listeners)
         yield unit
         await unit.rollback()  # whatever was not committed is dropped with the request
 
@@ -90,7 +92,10 @@ class SqlPersistenceProvider(Provider):
         async with sessions() as session:  # closing rolls back whatever was not committed
             yield session
 
-    uow = provide(SqlUnitOfWork, provides=UnitOfWork, scope=Scope.REQUEST)
+    @provide(scope=Scope.REQUEST)
+    def uow(self, session: AsyncSession, listeners: CommitListeners, settings: Settings) -> UnitOfWork:
+        return SqlUnitOfWork(session, listeners, RetryPolicy())
+
     clinics = provide(SqlClinicRepository, provides=ClinicRepository, scope=Scope.REQUEST)
     locations = provide(SqlLocationRepository, provides=LocationRepository, scope=Scope.REQUEST)
     users = provide(SqlUserRepository, provides=UserRepository, scope=Scope.REQUEST)
