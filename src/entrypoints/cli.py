@@ -54,13 +54,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _in_container(settings: Settings, work: Callable[[AsyncContainer], Awaitable[T]]) -> T:
-    from entrypoints.bootstrap import prepare_store
+    from entrypoints.bootstrap import as_system, prepare_store
     from entrypoints.ioc.profiles import build_container
 
     container = build_container(settings)
     try:
         await prepare_store(container, settings)
         async with container() as request:
+            await as_system(request)
             return await work(request)
     finally:
         await container.close()
@@ -89,6 +90,8 @@ def _token(settings: Settings, email: str, ttl: int | None) -> str:
 
 
 def _migrate(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
     from adapters.sql.engine import create_engine
     from adapters.sql.migrate import migrate
     from entrypoints.ioc.persistence import engine_options
@@ -96,7 +99,11 @@ def _migrate(settings: Settings) -> str:
     async def run() -> None:
         engine = create_engine(engine_options(settings, url=settings.database.migrate_url))
         try:
-            await migrate(engine)
+            await migrate(
+                engine,
+                app_role=settings.database.app_role or None,
+                grant_to=make_url(settings.database.url).username,
+            )
         finally:
             await engine.dispose()
 

@@ -20,6 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from adapters.crypto.blind_index import HmacBlindIndexer
+from adapters.crypto.field_cipher import AesGcmFieldCipher
 from adapters.memory.audit import InMemoryAuditReader
 from adapters.memory.repositories import (
     InMemoryClinicRepository,
@@ -38,7 +40,9 @@ from adapters.sql.repositories import (
     SqlMembershipRepository,
     SqlUserRepository,
 )
+from adapters.sql.tenancy import SCOPE_KEY
 from adapters.sql.uow import SqlUnitOfWork
+from adapters.sql.user_codec import UserCodec
 from adapters.system.ids import UuidV7Generator
 from application.ports.audit import AuditReader
 from application.ports.repositories import (
@@ -54,6 +58,10 @@ from domain.contact import Email, PhoneNumber
 from domain.identity import Membership, Role, User
 
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+# Sealed with a fixed test key: the contract is the same whatever the key.
+USER_CODEC = UserCodec(
+    AesGcmFieldCipher("t1", {"t1": bytes(range(32))}), HmacBlindIndexer(b"contract-index-key")
+)
 
 SQL_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 ALL_BACKENDS = ["memory", *SQL_BACKENDS]
@@ -73,6 +81,14 @@ class Unit:
 
 
 UnitFactory = Callable[[], Unit]
+
+
+# The restricted role each PostgreSQL test database's sessions run as (row-level security).
+APP_ROLES: dict[int, str] = {}
+
+
+def app_role_of(engine: AsyncEngine) -> str | None:
+    return APP_ROLES.get(id(engine))
 
 
 def _database_url() -> str:
@@ -96,12 +112,19 @@ async def _postgres_engine() -> AsyncIterator[AsyncEngine]:
         await admin.dispose()
         _unreachable(f"{type(exc).__name__}: {exc}")
     engine = create_engine(EngineOptions(url=_database_url(), pool_size=4, search_path=schema))
+    role = f"{schema}_app"
+    APP_ROLES[id(engine)] = role
     try:
         yield engine
     finally:
+        APP_ROLES.pop(id(engine), None)
         await engine.dispose()
         async with admin.begin() as connection:
             await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            exists = await connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
+            if exists:
+                await connection.execute(text(f'DROP OWNED BY "{role}"'))
+                await connection.execute(text(f'DROP ROLE "{role}"'))
         await admin.dispose()
 
 
@@ -146,7 +169,7 @@ def _sql_unit(session: AsyncSession) -> Unit:
     return Unit(
         clinics=SqlClinicRepository(session),
         locations=SqlLocationRepository(session),
-        users=SqlUserRepository(session),
+        users=SqlUserRepository(session, USER_CODEC),
         memberships=SqlMembershipRepository(session),
         uow=SqlUnitOfWork(session),
         audit=SqlAuditReader(session),
@@ -160,13 +183,16 @@ async def units(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         yield _memory_units()
         return
     async with _open_engine(request.param, tmp_path) as engine:
-        await migrate(engine)
-        make_session = session_factory(engine)
+        role = app_role_of(engine)
+        await migrate(engine, app_role=role)
+        make_session = session_factory(engine, app_role=role)
         sessions: list[AsyncSession] = []
 
         def open_unit() -> Unit:
-            sessions.append(make_session())
-            return _sql_unit(sessions[-1])
+            session = make_session()
+            session.info[SCOPE_KEY] = ("*", "")  # the repositories' own contract: system scope
+            sessions.append(session)
+            return _sql_unit(session)
 
         try:
             yield open_unit

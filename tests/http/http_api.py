@@ -14,6 +14,7 @@ from application.auth.issue_operator_token import IssueOperatorToken, IssueOpera
 from application.demo.seed_demo_data import DEMO_ADMIN_EMAIL, DEMO_CLINIC_ADMIN_EMAIL
 from application.users.create_user import CreateUser, CreateUserCommand
 from domain.access import Actor
+from entrypoints.bootstrap import as_system
 from entrypoints.config import Settings, load_settings
 from entrypoints.http.app import create_app
 from entrypoints.ioc.profiles import build_container
@@ -32,6 +33,7 @@ class Api:
 
     async def token(self, email: str, ttl_minutes: int | None = None) -> str:
         async with self.container() as request:
+            await as_system(request)
             issue = await request.get(IssueOperatorToken)
             return (await issue(IssueOperatorTokenCommand(email=email, ttl_minutes=ttl_minutes))).token
 
@@ -52,6 +54,7 @@ class Api:
         from uuid import uuid4
 
         async with self.container() as request:
+            await as_system(request)
             create = await request.get(CreateUser)
             actor = Actor(user_id=uuid4(), is_super_admin=True)
             return str((await create(CreateUserCommand(name=name, email=email), actor)).id)

@@ -10,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from adapters.sql.tenancy import ROLE_KEY, ScopedSession
+
 APPLICATION_NAME = "clinic-backend"
 
 # WAL lets readers run beside the one writer; busy_timeout makes a second writer wait, not fail.
@@ -45,8 +47,12 @@ def create_engine(options: EngineOptions) -> AsyncEngine:
     return _postgres_engine(url, options)
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: AsyncEngine, *, app_role: str | None = None) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose transactions run as ``app_role`` under its row-level security policies
+    (PostgreSQL; see adapters.sql.tenancy). ``app_role=None`` keeps the connecting user."""
+    return async_sessionmaker(
+        engine, expire_on_commit=False, sync_session_class=ScopedSession, info={ROLE_KEY: app_role or ""}
+    )
 
 
 def _postgres_engine(url: URL, options: EngineOptions) -> AsyncEngine:

@@ -27,8 +27,8 @@ RETRY_AFTER_SECONDS = 2
 
 # Which unique constraint (named by the Records' naming convention) stands for which rule.
 _UNIQUE_RULES: dict[str, type[DomainError]] = {
-    "uq_users_email_key": EmailAlreadyExists,
-    "uq_users_phone": PhoneAlreadyExists,
+    "uq_users_email_index": EmailAlreadyExists,
+    "uq_users_phone_index": PhoneAlreadyExists,
     "pk_clinic_memberships": MembershipAlreadyExists,
 }
 

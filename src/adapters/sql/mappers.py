@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from adapters.sql.records import AuditEntryRecord, ClinicRecord, LocationRecord, MembershipRecord, UserRecord
+from adapters.sql.records import AuditEntryRecord, ClinicRecord, LocationRecord, MembershipRecord
 from domain.audit import AuditEntry, Outcome
 from domain.clinics import Clinic, ClinicLocation
 from domain.contact import Email, PhoneNumber
-from domain.identity import Membership, Role, User
+from domain.identity import Membership, Role
 
 Row = dict[str, Any]
 
@@ -71,31 +71,6 @@ def location_of(record: LocationRecord) -> ClinicLocation:
         clinic_id=_uuid(record.clinic_id),
         name=record.name,
         address=record.address,
-        created_at=record.created_at,
-    )
-
-
-def user_row(user: User) -> Row:
-    return {
-        "id": user.id,
-        "email": user.email.value if user.email else None,
-        "email_key": user.email.lookup_key if user.email else None,
-        "phone": user.phone.value if user.phone else None,
-        "name": user.name,
-        "active": user.active,
-        "is_super_admin": user.is_super_admin,
-        "created_at": user.created_at,
-    }
-
-
-def user_of(record: UserRecord) -> User:
-    return User(
-        id=_uuid(record.id),
-        email=Email(record.email) if record.email else None,
-        phone=PhoneNumber(record.phone) if record.phone else None,
-        name=record.name,
-        active=record.active,
-        is_super_admin=record.is_super_admin,
         created_at=record.created_at,
     )
 

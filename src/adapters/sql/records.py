@@ -12,7 +12,16 @@ from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, PrimaryKeyConstraint, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -64,17 +73,19 @@ class LocationRecord(Base):
 
 
 class UserRecord(Base):
-    """Users are platform-wide (not clinic-owned). ``email_key`` is the lower-cased address,
-    unique, so two addresses differing only in case are one identity."""
+    """Users are platform-wide (not clinic-owned). Name, email and phone are sealed with the PHI
+    key ring; ``email_index`` (of the lower-cased address) and ``phone_index`` are keyed blind
+    indexes, unique, so lookups and duplicates work without the clear text."""
 
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("email_key"), UniqueConstraint("phone"))
+    __table_args__ = (UniqueConstraint("email_index"), UniqueConstraint("phone_index"))
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
-    email: Mapped[str | None] = mapped_column(String(254))
-    email_key: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(16))
-    name: Mapped[str] = mapped_column(String(200))
+    name_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    email_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    email_index: Mapped[str | None] = mapped_column(String(64))
+    phone_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_index: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool]
     is_super_admin: Mapped[bool]
     created_at: Mapped[datetime]

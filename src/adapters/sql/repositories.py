@@ -24,10 +24,9 @@ from adapters.sql.mappers import (
     location_row,
     membership_of,
     membership_row,
-    user_of,
-    user_row,
 )
 from adapters.sql.records import Base, ClinicRecord, LocationRecord, MembershipRecord, UserRecord
+from adapters.sql.user_codec import UserCodec
 from application.ports.repositories import (
     ClinicRepository,
     LocationRepository,
@@ -129,22 +128,28 @@ class SqlLocationRepository(_SqlRepository, LocationRepository):
 
 
 class SqlUserRepository(_SqlRepository, UserRepository):
-    """UserRepository over SQLAlchemy; email lookups go through the lower-cased ``email_key``."""
+    """UserRepository over SQLAlchemy; personal fields are sealed and looked up by blind index."""
+
+    def __init__(self, session: AsyncSession, codec: UserCodec) -> None:
+        super().__init__(session)
+        self._codec = codec
 
     async def get(self, user_id: UUID) -> User | None:
         record = await self._first(select(UserRecord).where(UserRecord.id == user_id))
-        return user_of(record) if record else None
+        return self._codec.user(record) if record else None
 
     async def get_by_email(self, email: Email) -> User | None:
-        record = await self._first(select(UserRecord).where(UserRecord.email_key == email.lookup_key))
-        return user_of(record) if record else None
+        index = self._codec.email_index(email)
+        record = await self._first(select(UserRecord).where(UserRecord.email_index == index))
+        return self._codec.user(record) if record else None
 
     async def get_by_phone(self, phone: PhoneNumber) -> User | None:
-        record = await self._first(select(UserRecord).where(UserRecord.phone == phone.value))
-        return user_of(record) if record else None
+        index = self._codec.phone_index(phone)
+        record = await self._first(select(UserRecord).where(UserRecord.phone_index == index))
+        return self._codec.user(record) if record else None
 
     async def add(self, user: User) -> None:
-        await self._insert(UserRecord, user_row(user))
+        await self._insert(UserRecord, self._codec.row(user))
 
     async def any_exist(self) -> bool:
         async with translated(self._session):

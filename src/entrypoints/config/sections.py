@@ -102,6 +102,16 @@ class DatabaseSettings:
     statement_timeout_ms: int = setting(15_000, "Server-side statement timeout (PostgreSQL).", minimum=0)
     connect_timeout_seconds: float = setting(5.0, "Timeout for opening a database connection.", minimum=0)
     echo: bool = setting(False, "Log every SQL statement (development only).")
+    app_role: str = setting(
+        "healthcare_app",
+        "PostgreSQL role every transaction runs as (SET LOCAL ROLE), so row-level security applies; "
+        "created by `healthcare migrate`; empty keeps the connecting user (no second wall).",
+    )
+    retry_attempts: int = setting(3, "Runs of a unit of work before a transient failure is a 503.", minimum=1)
+    retry_base_delay_ms: int = setting(
+        20, "First backoff before re-running a unit (doubles, jittered).", minimum=0
+    )
+    retry_max_delay_ms: int = setting(500, "Longest backoff between runs of a unit.", minimum=0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

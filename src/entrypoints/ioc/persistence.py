@@ -15,6 +15,7 @@ from adapters.memory.repositories import (
     InMemoryUserRepository,
 )
 from adapters.memory.store import InMemoryStore
+from adapters.memory.tenancy import InMemoryTenantScope
 from adapters.memory.uow import InMemoryUnitOfWork
 from adapters.sql.audit import SqlAuditReader
 from adapters.sql.engine import EngineOptions, create_engine, session_factory
@@ -25,14 +26,18 @@ from adapters.sql.repositories import (
     SqlMembershipRepository,
     SqlUserRepository,
 )
+from adapters.sql.tenancy import SqlTenantScope
 from adapters.sql.uow import RetryPolicy, SqlUnitOfWork
+from adapters.sql.user_codec import UserCodec
 from application.ports.audit import AuditReader
+from application.ports.crypto import BlindIndexer, FieldCipher
 from application.ports.repositories import (
     ClinicRepository,
     LocationRepository,
     MembershipRepository,
     UserRepository,
 )
+from application.ports.tenancy import TenantScope
 from application.ports.uow import CommitListeners, UnitOfWork
 from entrypoints.config import Settings
 
@@ -55,6 +60,7 @@ class MemoryPersistenceProvider(Provider):
     users = provide(InMemoryUserRepository, provides=UserRepository, scope=Scope.REQUEST)
     memberships = provide(InMemoryMembershipRepository, provides=MembershipRepository, scope=Scope.REQUEST)
     audit_reader = provide(InMemoryAuditReader, provides=AuditReader, scope=Scope.APP)
+    tenant_scope = provide(InMemoryTenantScope, provides=TenantScope, scope=Scope.REQUEST)
 
 
 def engine_options(settings: Settings, *, url: str | None = None) -> EngineOptions:
@@ -80,8 +86,12 @@ class SqlPersistenceProvider(Provider):
         await engine.dispose()
 
     @provide(scope=Scope.APP)
-    def sessions(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-        return session_factory(engine)
+    def sessions(self, engine: AsyncEngine, settings: Settings) -> async_sessionmaker[AsyncSession]:
+        return session_factory(engine, app_role=settings.database.app_role or None)
+
+    @provide(scope=Scope.APP)
+    def user_codec(self, cipher: FieldCipher, indexer: BlindIndexer) -> UserCodec:
+        return UserCodec(cipher, indexer)
 
     @provide(scope=Scope.APP)
     def probe(self, engine: AsyncEngine) -> DatabaseProbe:
@@ -94,10 +104,21 @@ class SqlPersistenceProvider(Provider):
 
     @provide(scope=Scope.REQUEST)
     def uow(self, session: AsyncSession, listeners: CommitListeners, settings: Settings) -> UnitOfWork:
-        return SqlUnitOfWork(session, listeners, RetryPolicy())
+        db = settings.database
+        retry = RetryPolicy(
+            attempts=db.retry_attempts,
+            base_delay_seconds=db.retry_base_delay_ms / 1000,
+            max_delay_seconds=db.retry_max_delay_ms / 1000,
+        )
+        return SqlUnitOfWork(session, listeners, retry)
+
+    @provide(scope=Scope.REQUEST)
+    def users(self, session: AsyncSession, codec: UserCodec) -> UserRepository:
+        return SqlUserRepository(session, codec)
+
+    tenant_scope = provide(SqlTenantScope, provides=TenantScope, scope=Scope.REQUEST)
 
     clinics = provide(SqlClinicRepository, provides=ClinicRepository, scope=Scope.REQUEST)
     locations = provide(SqlLocationRepository, provides=LocationRepository, scope=Scope.REQUEST)
-    users = provide(SqlUserRepository, provides=UserRepository, scope=Scope.REQUEST)
     memberships = provide(SqlMembershipRepository, provides=MembershipRepository, scope=Scope.REQUEST)
     audit_reader = provide(SqlAuditReader, provides=AuditReader, scope=Scope.REQUEST)

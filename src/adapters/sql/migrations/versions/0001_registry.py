@@ -51,16 +51,19 @@ def upgrade() -> None:
     op.create_table(
         "users",
         sa.Column("id", UUID_TYPE, nullable=False),
-        sa.Column("email", sa.String(254), nullable=True),
-        sa.Column("email_key", sa.String(254), nullable=True),
-        sa.Column("phone", sa.String(16), nullable=True),
-        sa.Column("name", sa.String(200), nullable=False),
+        # PHI and contact details are sealed (AES-256-GCM, see adapters.crypto); lookups and
+        # uniqueness go through keyed blind indexes, never the clear text.
+        sa.Column("name_sealed", sa.LargeBinary(), nullable=False),
+        sa.Column("email_sealed", sa.LargeBinary(), nullable=True),
+        sa.Column("email_index", sa.String(64), nullable=True),
+        sa.Column("phone_sealed", sa.LargeBinary(), nullable=True),
+        sa.Column("phone_index", sa.String(64), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("is_super_admin", sa.Boolean(), nullable=False),
         sa.Column("created_at", DateTimeUTC(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_users"),
-        sa.UniqueConstraint("email_key", name="uq_users_email_key"),
-        sa.UniqueConstraint("phone", name="uq_users_phone"),
+        sa.UniqueConstraint("email_index", name="uq_users_email_index"),
+        sa.UniqueConstraint("phone_index", name="uq_users_phone_index"),
     )
     op.create_table(
         "clinic_memberships",
