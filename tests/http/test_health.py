@@ -41,3 +41,34 @@ async def test_ready_names_every_dependency_that_is_down(tmp_path: Path) -> None
         error = assert_error(response, 503, "SERVICE_UNAVAILABLE")
         assert error["details"] == {"database": "unavailable", "cache": "unavailable"}
         assert response.headers["retry-after"]
+
+
+async def test_an_unreachable_database_is_503_with_retry_after_never_500(tmp_path: Path) -> None:
+    from uuid import uuid4
+
+    from application.ports.security import AccessTokens
+
+    port = _closed_port()
+    settings = embedded_settings(
+        tmp_path,
+        DATABASE_URL=f"postgresql+asyncpg://nobody@127.0.0.1:{port}/none",
+        DATABASE_CONNECT_TIMEOUT_SECONDS="1",
+        DATABASE_RETRY_BASE_DELAY_MS="1",
+        DATABASE_RETRY_MAX_DELAY_MS="5",
+        APP_SEED_DEMO_DATA="false",
+        APP_PROFILE="production",
+        CACHE_PORT=str(port),
+        JWT_SECRET="x" * 40,
+        SECURITY_PHI_ENCRYPTION_KEY="k1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+        SECURITY_BLIND_INDEX_KEY="b" * 40,
+        SECURITY_AUDIT_KEY="a" * 40,
+        SECURITY_OTP_HASH_KEY="o" * 40,
+    )
+    async for api in open_api(settings):
+        token = (await api.container.get(AccessTokens)).issue(uuid4()).token
+        headers = {"Authorization": f"Bearer {token}"}
+        read = await api.client.get("/api/v1/clinics", headers=headers)
+        assert_error(read, 503, "SERVICE_UNAVAILABLE")
+        assert read.headers["retry-after"] == "2"
+        write = await api.client.post("/api/v1/clinics", json={"name": "X", "timeZone": "UTC"}, headers=headers)
+        assert_error(write, 503, "SERVICE_UNAVAILABLE")
