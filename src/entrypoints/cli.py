@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from dishka import AsyncContainer
 
@@ -50,7 +50,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     token.add_argument("--email", required=True)
     token.add_argument("--ttl", type=int, help="lifetime in minutes (default: JWT_ACCESS_TTL_MINUTES)")
+    for extension in _extensions():
+        extension.add_parser(commands)
     return parser
+
+
+def _extensions() -> list[Any]:
+    """Command groups in their own modules: each has ``COMMAND``, ``add_parser`` and ``run``."""
+    from entrypoints import cli_keys
+
+    return [cli_keys]
 
 
 async def _in_container(settings: Settings, work: Callable[[AsyncContainer], Awaitable[T]]) -> T:
@@ -152,6 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(_create_admin(settings, args.email, args.name))
         elif args.command == "auth":
             print(_token(settings, args.email, args.ttl))
+        else:
+            extension = next(e for e in _extensions() if args.command == e.COMMAND)
+            return int(asyncio.run(extension.run(args, settings)))
     except DomainError as error:
         print(f"{error.code}: {error.message}", file=sys.stderr)
         return 1

@@ -61,3 +61,24 @@ def test_invalid_settings_stop_start_up_naming_every_bad_key(tmp_path: Path) -> 
     result = cli(tmp_path, "config", "show", env=env)
     assert result.returncode == 2
     assert "APP_PORT" in result.stderr and "CACHE_PROVIDER" in result.stderr
+
+
+def test_keys_rotate_reseals_so_the_old_key_can_be_retired(tmp_path: Path) -> None:
+    import base64
+    import os
+
+    old, new = (base64.urlsafe_b64encode(os.urandom(32)).decode() for _ in range(2))
+    with_old = base_env(tmp_path, SECURITY_PHI_ENCRYPTION_KEY=f"old:{old}")
+    assert (
+        cli(
+            tmp_path, "users", "create-admin", "--email", "ops@example.com", "--name", "Ops", env=with_old
+        ).returncode
+        == 0
+    )
+    both = base_env(tmp_path, SECURITY_PHI_ENCRYPTION_KEY=f"new:{new},old:{old}")
+    rotated = cli(tmp_path, "keys", "rotate", "--batch-size", "1", env=both)
+    assert rotated.returncode == 0, rotated.stderr
+    assert "Re-sealed 3 of 3" in rotated.stdout  # the seeded super admin and clinic admin, and ops
+    only_new = base_env(tmp_path, SECURITY_PHI_ENCRYPTION_KEY=f"new:{new}")
+    token = cli(tmp_path, "auth", "token", "--email", "ops@example.com", env=only_new)
+    assert token.returncode == 0, token.stderr
