@@ -70,5 +70,7 @@ async def test_an_unreachable_database_is_503_with_retry_after_never_500(tmp_pat
         read = await api.client.get("/api/v1/clinics", headers=headers)
         assert_error(read, 503, "SERVICE_UNAVAILABLE")
         assert read.headers["retry-after"] == "2"
-        write = await api.client.post("/api/v1/clinics", json={"name": "X", "timeZone": "UTC"}, headers=headers)
+        write = await api.client.post(
+            "/api/v1/clinics", json={"name": "X", "timeZone": "UTC"}, headers=headers
+        )
         assert_error(write, 503, "SERVICE_UNAVAILABLE")
