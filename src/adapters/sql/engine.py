@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from adapters.sql.replicas import REPLICAS_KEY, ReplicaSet
 from adapters.sql.tenancy import ROLE_KEY, ScopedSession
 
 APPLICATION_NAME = "clinic-backend"
@@ -47,12 +48,16 @@ def create_engine(options: EngineOptions) -> AsyncEngine:
     return _postgres_engine(url, options)
 
 
-def session_factory(engine: AsyncEngine, *, app_role: str | None = None) -> async_sessionmaker[AsyncSession]:
+def session_factory(
+    engine: AsyncEngine, *, app_role: str | None = None, replicas: ReplicaSet | None = None
+) -> async_sessionmaker[AsyncSession]:
     """Sessions whose transactions run as ``app_role`` under its row-level security policies
-    (PostgreSQL; see adapters.sql.tenancy). ``app_role=None`` keeps the connecting user."""
-    return async_sessionmaker(
-        engine, expire_on_commit=False, sync_session_class=ScopedSession, info={ROLE_KEY: app_role or ""}
-    )
+    (PostgreSQL; see adapters.sql.tenancy; None keeps the connecting user), reading from
+    ``replicas`` when given and not writing (adapters.sql.replicas)."""
+    info: dict[str, object] = {ROLE_KEY: app_role or ""}
+    if replicas is not None:
+        info[REPLICAS_KEY] = replicas
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=ScopedSession, info=info)
 
 
 def _postgres_engine(url: URL, options: EngineOptions) -> AsyncEngine:

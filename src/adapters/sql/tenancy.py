@@ -20,6 +20,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
+from adapters.sql.replicas import PRIMARY_KEY, REPLICAS_KEY
 from application.ports.tenancy import TenantScope
 
 ROLE_KEY = "app_role"
@@ -34,7 +35,30 @@ _SET_SCOPE_KEEP_ROLE = text(
 
 
 class ScopedSession(Session):
-    """The sync session under every AsyncSession we make; see ``_apply_on_begin``."""
+    """The sync session under every AsyncSession we make: it applies the tenant scope at the
+    start of every transaction (``_apply_on_begin``) and routes reads to a replica when the
+    sessionmaker carries a ReplicaSet and this session is not writing (adapters.sql.replicas)."""
+
+    def get_bind(self, mapper: Any = None, *, clause: Any = None, **kwargs: Any) -> Any:
+        replicas = self.info.get(REPLICAS_KEY)
+        if (
+            replicas is not None
+            and not self._flushing
+            and not self.info.get(PRIMARY_KEY)
+            and _is_read(clause)
+        ):
+            replica = replicas.pick()
+            if replica is not None:
+                return replica
+        return super().get_bind(mapper, clause=clause, **kwargs)
+
+
+def _is_read(clause: Any) -> bool:
+    return (
+        clause is not None
+        and getattr(clause, "is_select", False)
+        and not getattr(clause, "_for_update_arg", None)
+    )
 
 
 def _parameters(session: Session) -> dict[str, str]:

@@ -20,6 +20,7 @@ from tenacity import (
 from adapters.sql.errors import RETRY_AFTER_SECONDS, translated
 from adapters.sql.mappers import audit_row
 from adapters.sql.records import AuditEntryRecord
+from adapters.sql.replicas import PRIMARY_KEY
 from application.ports.uow import CommitListeners, UnitOfWork
 from domain.audit import AuditEntry
 from domain.errors import ServiceUnavailable, TransientFailure
@@ -71,6 +72,8 @@ class SqlUnitOfWork(UnitOfWork):
         await self._session.rollback()
 
     async def run(self, work: Callable[[], Awaitable[T]]) -> T:
+        # A writing unit reads from the primary, and so does the rest of its request (read your writes).
+        self._session.info[PRIMARY_KEY] = True
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(TransientFailure),
             stop=stop_after_attempt(self._retry.attempts),

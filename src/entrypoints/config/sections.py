@@ -102,6 +102,13 @@ class DatabaseSettings:
     statement_timeout_ms: int = setting(15_000, "Server-side statement timeout (PostgreSQL).", minimum=0)
     connect_timeout_seconds: float = setting(5.0, "Timeout for opening a database connection.", minimum=0)
     echo: bool = setting(False, "Log every SQL statement (development only).")
+    replica_urls: tuple[str, ...] = setting(
+        (),
+        "Read replicas (comma-separated SQLAlchemy URLs): reads are spread over the healthy ones; "
+        "writing requests read the primary.",
+        check=url_problem,
+    )
+    replica_check_seconds: float = setting(2.0, "How often each read replica is health-checked.", minimum=0.1)
     app_role: str = setting(
         "healthcare_app",
         "PostgreSQL role every transaction runs as (SET LOCAL ROLE), so row-level security applies; "

@@ -20,6 +20,7 @@ from adapters.memory.uow import InMemoryUnitOfWork
 from adapters.sql.audit import SqlAuditReader
 from adapters.sql.engine import EngineOptions, create_engine, session_factory
 from adapters.sql.health import DatabaseProbe
+from adapters.sql.replicas import ReplicaSet
 from adapters.sql.repositories import (
     SqlClinicRepository,
     SqlLocationRepository,
@@ -86,8 +87,20 @@ class SqlPersistenceProvider(Provider):
         await engine.dispose()
 
     @provide(scope=Scope.APP)
-    def sessions(self, engine: AsyncEngine, settings: Settings) -> async_sessionmaker[AsyncSession]:
-        return session_factory(engine, app_role=settings.database.app_role or None)
+    async def replicas(self, settings: Settings) -> AsyncIterator[ReplicaSet]:
+        engines = [create_engine(engine_options(settings, url=url)) for url in settings.database.replica_urls]
+        replicas = ReplicaSet(engines, interval_seconds=settings.database.replica_check_seconds)
+        replicas.start()
+        yield replicas
+        await replicas.close()
+
+    @provide(scope=Scope.APP)
+    def sessions(
+        self, engine: AsyncEngine, replicas: ReplicaSet, settings: Settings
+    ) -> async_sessionmaker[AsyncSession]:
+        return session_factory(
+            engine, app_role=settings.database.app_role or None, replicas=replicas if replicas.size else None
+        )
 
     @provide(scope=Scope.APP)
     def user_codec(self, cipher: FieldCipher, indexer: BlindIndexer) -> UserCodec:
