@@ -36,6 +36,8 @@ class Clinic:
     version: int = 1
     created_at: datetime
     updated_at: datetime
+    created_by: UUID | None = None  # None: the system itself (seeding, operators' CLI)
+    updated_by: UUID | None = None
 
     def __post_init__(self) -> None:
         self.name = person_name(self.name)
@@ -45,6 +47,7 @@ class Clinic:
         self,
         *,
         at: datetime,
+        by: UUID | None,
         name: str | None = None,
         time_zone_name: str | None = None,
         contact_email: Email | None = None,
@@ -64,6 +67,7 @@ class Clinic:
             self.active = active
         self.version += 1
         self.updated_at = at
+        self.updated_by = by
 
 
 @dataclass(slots=True, kw_only=True)
@@ -75,6 +79,7 @@ class ClinicLocation:
     name: str
     address: str
     created_at: datetime
+    created_by: UUID | None = None
 
     def __post_init__(self) -> None:
         self.name = person_name(self.name)

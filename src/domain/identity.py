@@ -42,6 +42,7 @@ class User:
     active: bool = True
     is_super_admin: bool = False
     created_at: datetime
+    created_by: UUID | None = None
 
     def __post_init__(self) -> None:
         self.name = person_name(self.name)
@@ -62,6 +63,7 @@ class Membership:
     role: Role
     location_ids: frozenset[UUID] = field(default_factory=frozenset)
     created_at: datetime
+    created_by: UUID | None = None
 
     def __post_init__(self) -> None:
         if self.role is Role.SUPER_ADMIN:

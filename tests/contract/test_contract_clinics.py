@@ -65,7 +65,9 @@ async def test_update_with_the_current_version_persists_and_bumps_it(units, buil
 
     writer = units()
     stored = await writer.clinics.get(clinic.id)
-    stored.change(at=build.now(), name="Renamed", contact_email=Email("new@example.com"), active=False)
+    stored.change(
+        at=build.now(), by=build.id(), name="Renamed", contact_email=Email("new@example.com"), active=False
+    )
     await writer.clinics.update(stored, expected_version=1)
     await writer.uow.commit()
 
@@ -83,10 +85,10 @@ async def test_racing_writers_on_one_version_the_second_gets_version_conflict(un
     mine = await first.clinics.get(clinic.id)
     theirs = await second.clinics.get(clinic.id)
 
-    mine.change(at=build.now(), name="First")
+    mine.change(at=build.now(), by=None, name="First")
     await first.clinics.update(mine, expected_version=1)
     await first.uow.commit()
-    theirs.change(at=build.now(), name="Second")
+    theirs.change(at=build.now(), by=None, name="Second")
     with pytest.raises(VersionConflict):
         await second.clinics.update(theirs, expected_version=1)
         await second.uow.commit()

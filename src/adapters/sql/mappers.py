@@ -23,6 +23,10 @@ def _uuid(value: UUID) -> UUID:
     return value if type(value) is UUID else UUID(int=value.int)
 
 
+def _maybe_uuid(value: UUID | None) -> UUID | None:
+    return None if value is None else _uuid(value)
+
+
 def _optional_uuid(value: UUID | None) -> UUID | None:
     return None if value is None else _uuid(value)
 
@@ -38,6 +42,8 @@ def clinic_row(clinic: Clinic) -> Row:
         "version": clinic.version,
         "created_at": clinic.created_at,
         "updated_at": clinic.updated_at,
+        "created_by": clinic.created_by,
+        "updated_by": clinic.updated_by,
     }
 
 
@@ -52,6 +58,8 @@ def clinic_of(record: ClinicRecord) -> Clinic:
         version=record.version,
         created_at=record.created_at,
         updated_at=record.updated_at,
+        created_by=_maybe_uuid(record.created_by),
+        updated_by=_maybe_uuid(record.updated_by),
     )
 
 
@@ -62,6 +70,7 @@ def location_row(location: ClinicLocation) -> Row:
         "name": location.name,
         "address": location.address,
         "created_at": location.created_at,
+        "created_by": location.created_by,
     }
 
 
@@ -72,6 +81,7 @@ def location_of(record: LocationRecord) -> ClinicLocation:
         name=record.name,
         address=record.address,
         created_at=record.created_at,
+        created_by=_maybe_uuid(record.created_by),
     )
 
 
@@ -82,6 +92,7 @@ def membership_row(membership: Membership) -> Row:
         "role": membership.role.value,
         "location_ids": sorted(str(i) for i in membership.location_ids),
         "created_at": membership.created_at,
+        "created_by": membership.created_by,
     }
 
 
@@ -92,6 +103,7 @@ def membership_of(record: MembershipRecord) -> Membership:
         role=Role(record.role),
         location_ids=frozenset(UUID(i) for i in record.location_ids),
         created_at=record.created_at,
+        created_by=_maybe_uuid(record.created_by),
     )
 
 

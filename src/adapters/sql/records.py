@@ -59,6 +59,8 @@ class ClinicRecord(Base):
     version: Mapped[int]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    created_by: Mapped[UUID | None]
+    updated_by: Mapped[UUID | None]
 
 
 class LocationRecord(Base):
@@ -70,6 +72,7 @@ class LocationRecord(Base):
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime]
+    created_by: Mapped[UUID | None]
 
 
 class UserRecord(Base):
@@ -89,6 +92,7 @@ class UserRecord(Base):
     active: Mapped[bool]
     is_super_admin: Mapped[bool]
     created_at: Mapped[datetime]
+    created_by: Mapped[UUID | None]
 
 
 class MembershipRecord(Base):
@@ -107,6 +111,7 @@ class MembershipRecord(Base):
     role: Mapped[str] = mapped_column(String(32))
     location_ids: Mapped[list[Any]] = mapped_column(JSON_DOCUMENT)
     created_at: Mapped[datetime]
+    created_by: Mapped[UUID | None]
 
 
 class AuditEntryRecord(Base):

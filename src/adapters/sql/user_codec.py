@@ -37,6 +37,7 @@ class UserCodec:
             "active": user.active,
             "is_super_admin": user.is_super_admin,
             "created_at": user.created_at,
+            "created_by": user.created_by,
         }
 
     def user(self, record: UserRecord) -> User:
@@ -51,6 +52,7 @@ class UserCodec:
             active=record.active,
             is_super_admin=record.is_super_admin,
             created_at=record.created_at,
+            created_by=UUID(str(record.created_by)) if record.created_by else None,
         )
 
     def resealed(self, record: UserRecord) -> Row | None:

@@ -58,6 +58,7 @@ class AddLocation:
             name=cmd.name,
             address=cmd.address,
             created_at=self._clock.now(),
+            created_by=actor.user_id,
         )
         await self._locations.add(location)
         self._uow.record(

@@ -53,6 +53,8 @@ class CreateClinic:
             contact_phone=PhoneNumber(cmd.contact_phone) if cmd.contact_phone else None,
             created_at=now,
             updated_at=now,
+            created_by=actor.user_id,
+            updated_by=actor.user_id,
         )
         await self._clinics.add(clinic)
         self._uow.record(self._audit.entry(actor, "CREATE_CLINIC", "clinic", clinic.id, clinic_id=clinic.id))

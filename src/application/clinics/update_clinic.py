@@ -55,6 +55,7 @@ class UpdateClinic:
         read_version = clinic.version
         clinic.change(
             at=self._clock.now(),
+            by=actor.user_id,
             name=cmd.name,
             time_zone_name=cmd.time_zone,
             contact_email=Email(cmd.contact_email) if cmd.contact_email else None,

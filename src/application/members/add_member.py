@@ -78,6 +78,7 @@ class AddMember:
             role=role,
             location_ids=cmd.location_ids,
             created_at=self._clock.now(),
+            created_by=actor.user_id,
         )
         await self._memberships.add(membership)
         self._uow.record(

@@ -50,6 +50,7 @@ class CreateUser:
             phone=PhoneNumber(cmd.phone) if cmd.phone else None,
             name=cmd.name,
             created_at=self._clock.now(),
+            created_by=actor.user_id,
         )
         await self._users.add(user)
         self._uow.record(self._audit.entry(actor, "CREATE_USER", "user", user.id, clinic_id=None))

@@ -1,4 +1,5 @@
-"""Row-level security: the restricted application role and the clinic policies (PostgreSQL).
+"""Row-level security (PostgreSQL): the restricted application role and the clinic policies;
+provenance columns (who created and changed each row) everywhere.
 
 Revision ID: 0002
 Revises: 0001
@@ -15,7 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from advanced_alchemy.types import GUID
 from alembic import op
+
+UUID_TYPE = GUID(binary=False)
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -40,7 +45,20 @@ POLICIES = {
 OWN_MEMBERSHIPS = "user_id::text = coalesce(current_setting('app.user_id', true), '')"
 
 
+# Who made and who last changed each row (None: the system itself); the audit trail has the rest.
+PROVENANCE = {
+    "clinics": ("created_by", "updated_by"),
+    "clinic_locations": ("created_by",),
+    "users": ("created_by",),
+    "clinic_memberships": ("created_by",),
+}
+
+
 def upgrade() -> None:
+    for table, columns in PROVENANCE.items():
+        with op.batch_alter_table(table) as batch:
+            for column in columns:
+                batch.add_column(sa.Column(column, UUID_TYPE, nullable=True))
     if op.get_bind().dialect.name != "postgresql":
         return
     role = op.get_context().config.attributes.get("app_role")
@@ -57,6 +75,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for table, columns in PROVENANCE.items():
+        with op.batch_alter_table(table) as batch:
+            for column in columns:
+                batch.drop_column(column)
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("DROP POLICY IF EXISTS own_memberships ON clinic_memberships")
