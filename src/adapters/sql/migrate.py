@@ -33,7 +33,7 @@ async def migrate(engine: AsyncEngine, *, app_role: str | None = None, grant_to:
     rights the application needs (no UPDATE or DELETE on append-only tables, nothing on the
     migration bookkeeping), and let the login role ``grant_to`` (the DATABASE_URL user) act as it."""
     async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync, app_role), "head"))
+        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync, app_role), "heads"))
         if app_role and connection.dialect.name == "postgresql":
             await connection.run_sync(lambda sync: _grant(sync, app_role, grant_to))
 
