@@ -101,7 +101,7 @@ async def test_expired_token_is_token_expired(api: Api) -> None:
     token = await api.token("admin@demo.clinic", ttl_minutes=1)
     claims = jwt.decode(token, options={"verify_signature": False})
     claims["exp"] = claims["iat"] - 3600
-    expired = jwt.encode(claims, api.settings.jwt.secret, algorithm="HS256")
+    expired = jwt.encode(claims, api.settings.jwt.secret, algorithm="HS256", headers={"kid": "k1"})
     response = await api.client.get("/api/v1/clinics", headers={"Authorization": f"Bearer {expired}"})
     assert_error(response, 401, "TOKEN_EXPIRED")
 

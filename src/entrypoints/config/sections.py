@@ -143,7 +143,17 @@ class CacheSettings:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JwtSettings:
     secret: str = setting(
-        DEFAULT_JWT_SECRET, "Signing key; for HS256 at least 32 characters in production.", secret=True
+        DEFAULT_JWT_SECRET,
+        "Signing key: the HS256 secret (at least 32 characters in production), or a PEM private key "
+        "(literal \\n allowed) for EdDSA and ES256.",
+        secret=True,
+    )
+    key_id: str = setting("k1", "`kid` of the signing key, written into every token header.")
+    retired_keys: tuple[str, ...] = setting(
+        (),
+        "Keys that still verify after a rotation: kid=secret (HS256) or kid=PEM public key (literal \\n "
+        "allowed), comma-separated; tokens with any other kid are refused.",
+        secret=True,
     )
     algorithm: JwtAlgorithm = setting(JwtAlgorithm.HS256, "Token signing algorithm.")
     issuer: str = setting("clinic-backend", "`iss` claim written and required.")

@@ -59,7 +59,9 @@ class SecurityProvider(Provider):
     def access_tokens(self, settings: Settings, clock: Clock) -> AccessTokens:
         jwt = settings.jwt
         options = JwtOptions(
-            secret=jwt.secret,
+            signing_key=jwt.secret.replace("\\n", "\n"),
+            key_id=jwt.key_id,
+            retired_keys=dict(_retired(item) for item in jwt.retired_keys),
             algorithm=str(jwt.algorithm),
             issuer=jwt.issuer,
             audience=jwt.audience,
@@ -85,6 +87,11 @@ class SecurityProvider(Provider):
     @provide
     def blind_indexer(self, settings: Settings) -> BlindIndexer:
         return HmacBlindIndexer(settings.security.blind_index_key.encode())
+
+
+def _retired(item: str) -> tuple[str, str]:
+    kid, _, key = item.partition("=")
+    return kid.strip(), key.strip().replace("\\n", "\n")
 
 
 class UseCaseProvider(Provider):

@@ -12,6 +12,7 @@ SECRETS = {
     "SECURITY_OTP_HASH_KEY": "otp-key-value-hidden",
     "SECURITY_BLIND_INDEX_KEY": "blind-index-key-value-hidden",
     "SECURITY_AUDIT_KEY": "audit-key-value-hidden",
+    "JWT_RETIRED_KEYS": "old=retired-jwt-secret-value-hidden",
     "WHATSAPP_ACCESS_TOKEN": "wa-token-value-hidden",
     "WHATSAPP_APP_SECRET": "wa-app-secret-value-hidden",
     "WHATSAPP_WEBHOOK_VERIFY_TOKEN": "wa-verify-value-hidden",
