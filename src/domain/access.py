@@ -71,6 +71,7 @@ class Actor:
     is_super_admin: bool = False
     memberships: Mapping[UUID, ClinicRole] = field(default_factory=dict)
     request_id: str | None = None
+    session_id: UUID | None = None  # None: an operator token, bound to no session
 
     def role_in(self, clinic_id: UUID) -> Role | None:
         held = self.memberships.get(clinic_id)

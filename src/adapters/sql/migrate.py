@@ -52,7 +52,9 @@ def _grant(connection: Connection, role: str, grant_to: str | None) -> None:
         connection.execute(text(f'GRANT "{role}" TO "{grant_to}"'))
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
-    """The revision the database is at, or None before the first migration."""
+async def current_revisions(engine: AsyncEngine) -> frozenset[str]:
+    """The revisions the database is at (one per branch head), empty before the first migration."""
     async with engine.connect() as connection:
-        return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+        return frozenset(
+            await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads())
+        )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from application.ports.clock import Clock
 from application.ports.repositories import MembershipRepository, UserRepository
 from application.ports.security import AccessTokens
+from application.ports.sessions import SessionRepository
 from application.ports.tenancy import TenantScope
 from domain.access import Actor, ClinicRole
 from domain.errors import InvalidCredentials
@@ -14,6 +16,9 @@ class Authenticate:
 
     - The token must verify (TOKEN_EXPIRED for an expired one, INVALID_CREDENTIALS otherwise).
     - The user must still exist and be active: a deactivated user's tokens stop working at once.
+    - The token's session must be live: after logout or a revocation the access token is refused
+      on the very next request. (Checked in the store on every request: a cache that a Redis
+      outage left stale must not keep a revoked session alive.)
     - Memberships are read per request, not frozen into the token, so a role change takes effect
       on the next request.
     - The request's tenant scope is narrowed to the caller's clinics (all for a super admin), so
@@ -25,15 +30,23 @@ class Authenticate:
         tokens: AccessTokens,
         users: UserRepository,
         memberships: MembershipRepository,
+        sessions: SessionRepository,
         scope: TenantScope,
+        clock: Clock,
     ) -> None:
         self._tokens = tokens
         self._users = users
         self._memberships = memberships
+        self._sessions = sessions
         self._scope = scope
+        self._clock = clock
 
     async def __call__(self, token: str, *, request_id: str | None) -> Actor:
         claims = self._tokens.verify(token)
+        if claims.session_id is not None:
+            session = await self._sessions.get(claims.session_id)
+            if session is None or session.user_id != claims.user_id or not session.is_live(self._clock.now()):
+                raise InvalidCredentials()
         user = await self._users.get(claims.user_id)
         if user is None or not user.active:
             raise InvalidCredentials()
@@ -44,6 +57,7 @@ class Authenticate:
             is_super_admin=user.is_super_admin,
             memberships={m.clinic_id: ClinicRole(m.role, m.location_ids) for m in held},
             request_id=request_id,
+            session_id=claims.session_id,
         )
         # From here on the store's own wall (row-level security) matches the caller's clinics.
         await self._scope.apply(user_id=user.id, clinic_ids=None if user.is_super_admin else actor.clinic_ids)

@@ -38,3 +38,20 @@ class AccessTokens(Protocol):
         """The claims of a valid token. Raises TokenExpired for an expired one and
         InvalidCredentials for anything else that is not a valid token of ours."""
         ...
+
+
+class SecretHasher(Protocol):
+    """Keyed one-way digests of short-lived secrets (refresh tokens, OTP codes) for storage."""
+
+    @abstractmethod
+    def digest(self, secret: str, *, purpose: str) -> str: ...
+
+    @abstractmethod
+    def matches(self, secret: str, digest: str, *, purpose: str) -> bool:
+        """Constant-time comparison of ``secret``'s digest with ``digest``."""
+        ...
+
+    @abstractmethod
+    def new_token(self) -> str:
+        """A fresh, unguessable, URL-safe token (256 bits from a CSPRNG)."""
+        ...

@@ -160,6 +160,15 @@ class JwtSettings:
     audience: str = setting("clinic-backend-api", "`aud` claim written and required.")
     access_ttl_minutes: int = setting(15, "Lifetime of an access token.", minimum=1, maximum=1440)
     leeway_seconds: int = setting(30, "Clock skew tolerated when checking token times.", minimum=0)
+    refresh_idle_minutes: int = setting(720, "A session ends after this long without a refresh.", minimum=1)
+    session_lifetime_hours: int = setting(
+        720, "A session ends this long after sign-in, refreshed or not.", minimum=1
+    )
+    refresh_reuse_grace_seconds: int = setting(
+        10,
+        "A used refresh token presented again within this window is refused without revoking the session.",
+        minimum=0,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import timedelta
 
 from dishka import Provider, Scope, from_context, provide, provide_all
 
 from adapters.crypto.blind_index import HmacBlindIndexer
 from adapters.crypto.field_cipher import AesGcmFieldCipher
 from adapters.security.jwt_tokens import JwtAccessTokens, JwtOptions
+from adapters.security.secret_hasher import HmacSecretHasher
 from adapters.system.clock import SystemClock
 from adapters.system.ids import UuidV7Generator
 from application.auditing import AuditEntries
 from application.auth.authenticate import Authenticate
 from application.auth.issue_operator_token import IssueOperatorToken
+from application.auth.log_out import LogOut
+from application.auth.refresh_session import RefreshSession
+from application.auth.session_tokens import SessionPolicy, SessionTokens
+from application.auth.who_am_i import WhoAmI
 from application.clinics.add_location import AddLocation
 from application.clinics.create_clinic import CreateClinic
 from application.clinics.get_clinic import GetClinic
@@ -28,7 +34,7 @@ from application.members.get_member import GetMember
 from application.members.list_members import ListMembers
 from application.ports.clock import Clock, IdGenerator
 from application.ports.crypto import BlindIndexer, FieldCipher
-from application.ports.security import AccessTokens
+from application.ports.security import AccessTokens, SecretHasher
 from application.ports.uow import CommitListeners
 from application.users.create_super_admin import CreateSuperAdmin
 from application.users.create_user import CreateUser
@@ -69,6 +75,19 @@ class SecurityProvider(Provider):
             leeway_seconds=jwt.leeway_seconds,
         )
         return JwtAccessTokens(options, clock)
+
+    @provide
+    def secret_hasher(self, settings: Settings) -> SecretHasher:
+        return HmacSecretHasher(settings.security.otp_hash_key.encode())
+
+    @provide
+    def session_policy(self, settings: Settings) -> SessionPolicy:
+        jwt = settings.jwt
+        return SessionPolicy(
+            idle=timedelta(minutes=jwt.refresh_idle_minutes),
+            lifetime=timedelta(hours=jwt.session_lifetime_hours),
+            reuse_grace=timedelta(seconds=jwt.refresh_reuse_grace_seconds),
+        )
 
     @provide
     def field_cipher(self, settings: Settings) -> FieldCipher:
@@ -114,4 +133,8 @@ class UseCaseProvider(Provider):
         GetMember,
         ListMembers,
         SeedDemoData,
+        SessionTokens,
+        RefreshSession,
+        LogOut,
+        WhoAmI,
     )

@@ -14,6 +14,7 @@ from adapters.memory.repositories import (
     InMemoryMembershipRepository,
     InMemoryUserRepository,
 )
+from adapters.memory.sessions import InMemoryRefreshTokenRepository, InMemorySessionRepository
 from adapters.memory.store import InMemoryStore
 from adapters.memory.tenancy import InMemoryTenantScope
 from adapters.memory.uow import InMemoryUnitOfWork
@@ -27,6 +28,7 @@ from adapters.sql.repositories import (
     SqlMembershipRepository,
     SqlUserRepository,
 )
+from adapters.sql.sessions import SqlRefreshTokenRepository, SqlSessionRepository
 from adapters.sql.tenancy import SqlTenantScope
 from adapters.sql.uow import RetryPolicy, SqlUnitOfWork
 from adapters.sql.user_codec import UserCodec
@@ -38,6 +40,7 @@ from application.ports.repositories import (
     MembershipRepository,
     UserRepository,
 )
+from application.ports.sessions import RefreshTokenRepository, SessionRepository
 from application.ports.tenancy import TenantScope
 from application.ports.uow import CommitListeners, UnitOfWork
 from entrypoints.config import Settings
@@ -62,6 +65,10 @@ class MemoryPersistenceProvider(Provider):
     memberships = provide(InMemoryMembershipRepository, provides=MembershipRepository, scope=Scope.REQUEST)
     audit_reader = provide(InMemoryAuditReader, provides=AuditReader, scope=Scope.APP)
     tenant_scope = provide(InMemoryTenantScope, provides=TenantScope, scope=Scope.REQUEST)
+    sessions = provide(InMemorySessionRepository, provides=SessionRepository, scope=Scope.REQUEST)
+    refresh_tokens = provide(
+        InMemoryRefreshTokenRepository, provides=RefreshTokenRepository, scope=Scope.REQUEST
+    )
 
 
 def engine_options(settings: Settings, *, url: str | None = None) -> EngineOptions:
@@ -130,6 +137,8 @@ class SqlPersistenceProvider(Provider):
         return SqlUserRepository(session, codec)
 
     tenant_scope = provide(SqlTenantScope, provides=TenantScope, scope=Scope.REQUEST)
+    auth_sessions = provide(SqlSessionRepository, provides=SessionRepository, scope=Scope.REQUEST)
+    refresh_tokens = provide(SqlRefreshTokenRepository, provides=RefreshTokenRepository, scope=Scope.REQUEST)
 
     clinics = provide(SqlClinicRepository, provides=ClinicRepository, scope=Scope.REQUEST)
     locations = provide(SqlLocationRepository, provides=LocationRepository, scope=Scope.REQUEST)

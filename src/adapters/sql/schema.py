@@ -1,0 +1,12 @@
+"""Every table this adapter knows, gathered on one MetaData (for Alembic and the schema test).
+
+A module that defines Records must be imported here, or Alembic would not see its tables.
+"""
+
+from __future__ import annotations
+
+from adapters.sql import records, session_records
+from adapters.sql.records import Base
+
+RECORD_MODULES = (records, session_records)
+metadata = Base.metadata
