@@ -175,7 +175,12 @@ class JwtSettings:
 class RateLimitSettings:
     enabled: bool = setting(True, "Apply request rate limits.")
     requests_per_minute: int = setting(600, "Requests allowed per client per minute.", minimum=1)
-    otp_requests_per_hour: int = setting(10, "OTP codes one phone number may request per hour.", minimum=1)
+    otp_requests_per_hour: int = setting(10, "Codes one email or phone may be sent per hour.", minimum=1)
+    otp_resend_cooldown_seconds: int = setting(60, "Least time between two codes to one identity.", minimum=1)
+    otp_requests_per_ip_per_hour: int = setting(
+        30, "Codes one client address may ask for per hour.", minimum=1
+    )
+    otp_lock_minutes: int = setting(15, "How long an identity stays locked after 5 wrong guesses.", minimum=1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -233,6 +238,9 @@ class SecuritySettings:
     )
     trusted_proxies: tuple[str, ...] = setting(
         (), "Proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs).", check=address_problem
+    )
+    patient_self_registration: bool = setting(
+        False, "Verifying a code for an unknown email or phone creates a PATIENT user (no clinic)."
     )
     otp_hash_key: str = setting(
         DEFAULT_OTP_HASH_KEY, "HMAC key for stored OTP codes; change it in production.", secret=True
