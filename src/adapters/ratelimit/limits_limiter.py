@@ -8,7 +8,7 @@ from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from application.ports.otp import RateLimit, RateLimiter
+from application.ports.otp import RateDecision, RateLimit, RateLimiter
 from domain.errors import ServiceUnavailable
 
 
@@ -27,12 +27,12 @@ class LimitsRateLimiter(RateLimiter):
     def on_redis(cls, url: str, *, prefix: str = "rl") -> LimitsRateLimiter:
         return cls(RedisStorage(url, implementation="redispy", key_prefix=prefix, wrap_exceptions=True))
 
-    async def hit(self, key: str, limit: RateLimit) -> float | None:
+    async def hit(self, key: str, limit: RateLimit) -> RateDecision:
         item = RateLimitItemPerSecond(limit.amount, limit.per_seconds)
         try:
-            if await self._limiter.hit(item, key):
-                return None
+            allowed = await self._limiter.hit(item, key)
             stats = await self._limiter.get_window_stats(item, key)
         except Exception as exc:  # the storage's own errors, wrapped by limits
             raise ServiceUnavailable(retry_after=5, context=f"rate limiter: {type(exc).__name__}") from exc
-        return max(1.0, stats.reset_time - time.time())
+        reset_after = max(0.0, stats.reset_time - time.time())
+        return RateDecision(allowed, stats.remaining, max(1.0, reset_after) if not allowed else reset_after)

@@ -74,7 +74,7 @@ class RequestOtp:
             (f"otp:cooldown:{hashed}", self._policy.resend_cooldown),
             (f"otp:identity:{hashed}", self._policy.per_identity),
         ):
-            if await self._limiter.hit(key, limit) is not None:
+            if not (await self._limiter.hit(key, limit)).allowed:
                 return
         user = await find_user(self._users, identity)
         recipient = self._recipient(user, identity, channel)

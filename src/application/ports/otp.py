@@ -60,9 +60,16 @@ class RateLimit:
     per_seconds: int
 
 
+@dataclass(frozen=True, slots=True)
+class RateDecision:
+    allowed: bool
+    remaining: int  # events still allowed in the current window
+    reset_after: float  # seconds until the window has room again (0 when it has now)
+
+
 class RateLimiter(Protocol):
     @abstractmethod
-    async def hit(self, key: str, limit: RateLimit) -> float | None:
-        """Count one event for ``key``. None when it is within ``limit``; otherwise the seconds
-        to wait before one would be (and the event is not counted)."""
+    async def hit(self, key: str, limit: RateLimit) -> RateDecision:
+        """Count one event for ``key`` if ``limit`` allows it (a refused event is not counted).
+        Raises ServiceUnavailable when the limiter's storage cannot be reached."""
         ...

@@ -174,7 +174,14 @@ class JwtSettings:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RateLimitSettings:
     enabled: bool = setting(True, "Apply request rate limits.")
-    requests_per_minute: int = setting(600, "Requests allowed per client per minute.", minimum=1)
+    requests_per_minute: int = setting(600, "API requests per client address per minute.", minimum=1)
+    user_requests_per_minute: int = setting(300, "API requests per signed-in user per minute.", minimum=1)
+    clinic_requests_per_minute: int = setting(
+        3000, "API requests per clinic (all its users) per minute.", minimum=1
+    )
+    auth_requests_per_minute: int = setting(
+        30, "Requests to /api/v1/auth/* per client address per minute.", minimum=1
+    )
     otp_requests_per_hour: int = setting(10, "Codes one email or phone may be sent per hour.", minimum=1)
     otp_resend_cooldown_seconds: int = setting(60, "Least time between two codes to one identity.", minimum=1)
     otp_requests_per_ip_per_hour: int = setting(

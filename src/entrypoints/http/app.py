@@ -16,6 +16,7 @@ from entrypoints.config import Settings
 from entrypoints.http import clinics, health, sign_in, users
 from entrypoints.http.client_ip import parse_networks
 from entrypoints.http.errors import handle_exception
+from entrypoints.http.rate_limits import RequestThrottle
 from entrypoints.http.request_context import RequestContextMiddleware, require_json_body
 from entrypoints.ioc.profiles import build_container
 
@@ -36,8 +37,10 @@ def _cors(settings: Settings) -> CORSConfig | None:
     )
 
 
-async def _require_json_body(request: Request[Any, Any, Any]) -> None:
+async def _before_request(request: Request[Any, Any, Any]) -> None:
     require_json_body(request.scope)
+    throttle = await request.state.dishka_container.get(RequestThrottle)
+    await throttle.check(request)
 
 
 def create_app(settings: Settings, container: AsyncContainer | None = None) -> Litestar:
@@ -58,7 +61,7 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> L
             DishkaRouter(API_PREFIX, route_handlers=[*clinics.ROUTES, *users.ROUTES, *sign_in.ROUTES]),
         ],
         exception_handlers={Exception: handle_exception},
-        before_request=_require_json_body,
+        before_request=_before_request,
         request_max_body_size=settings.app.body_limit_bytes,
         cors_config=_cors(settings),
         openapi_config=OpenAPIConfig(

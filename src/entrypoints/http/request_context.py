@@ -96,6 +96,9 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-request-id"]
                 headers.append((b"x-request-id", request_id.encode()))
+                # Set by the rate limits (entrypoints.http.rate_limits) on success and refusal alike.
+                for name, value in (state.get("rate_limit_headers") or {}).items():
+                    headers.append((name.lower().encode(), value.encode()))
                 message["headers"] = headers
             await send(message)
 

@@ -21,6 +21,12 @@ from entrypoints.config.sections import Profile
 from entrypoints.http.auth import ActorProvider
 from entrypoints.ioc.cache import RedisProvider
 from entrypoints.ioc.core import SecurityProvider, SettingsProvider, SystemProvider, UseCaseProvider
+from entrypoints.ioc.identity import (
+    IdentityPolicyProvider,
+    InProcessIdentityProvider,
+    RedisIdentityProvider,
+    SqlIdentityProvider,
+)
 from entrypoints.ioc.persistence import MemoryPersistenceProvider, SqlPersistenceProvider
 from entrypoints.ioc.readiness import ReadinessProbes
 
@@ -52,13 +58,17 @@ class ProfileSpec:
 
 PROFILES: dict[Profile, ProfileSpec] = {
     Profile.MEMORY: ProfileSpec(
-        (MemoryPersistenceProvider, NoProbes), migrate_on_start=False, seed_on_start=True
+        (MemoryPersistenceProvider, InProcessIdentityProvider, NoProbes),
+        migrate_on_start=False,
+        seed_on_start=True,
     ),
     Profile.EMBEDDED: ProfileSpec(
-        (SqlPersistenceProvider, DatabaseProbes), migrate_on_start=True, seed_on_start=True
+        (SqlPersistenceProvider, SqlIdentityProvider, DatabaseProbes),
+        migrate_on_start=True,
+        seed_on_start=True,
     ),
     Profile.PRODUCTION: ProfileSpec(
-        (SqlPersistenceProvider, RedisProvider, DatabaseAndCacheProbes),
+        (SqlPersistenceProvider, RedisProvider, RedisIdentityProvider, DatabaseAndCacheProbes),
         migrate_on_start=False,
         seed_on_start=False,
     ),
@@ -69,6 +79,7 @@ SHARED: tuple[type[Provider], ...] = (
     SystemProvider,
     SecurityProvider,
     UseCaseProvider,
+    IdentityPolicyProvider,
     ActorProvider,
     LitestarProvider,
 )
