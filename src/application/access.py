@@ -14,7 +14,7 @@ def require(actor: Actor, action: Action, clinic_id: UUID | None = None) -> None
     decision = decide(actor, action, clinic_id)
     if decision is Decision.NOT_A_MEMBER:
         raise ClinicAccessDenied()
-    if decision is Decision.ROLE_DENIED:
+    if decision is not Decision.ALLOWED:
         raise InsufficientPermissions()
 
 
@@ -25,5 +25,24 @@ def require_in_clinic(actor: Actor, action: Action, clinic_id: UUID, not_found: 
     decision = decide(actor, action, clinic_id)
     if decision is Decision.NOT_A_MEMBER:
         raise not_found
-    if decision is Decision.ROLE_DENIED:
+    if decision is not Decision.ALLOWED:
+        raise InsufficientPermissions()
+
+
+def require_for_patient(
+    actor: Actor,
+    action: Action,
+    clinic_id: UUID,
+    patient_id: UUID,
+    not_found: DomainError,
+    *,
+    location_id: UUID | None = None,
+) -> None:
+    """Allow ``action`` on a patient's data, or raise. Outsiders, patients reaching for someone
+    else, and staff past their locations get ``not_found``: none of them may learn the patient
+    exists. A member whose role does not allow it gets INSUFFICIENT_PERMISSIONS."""
+    decision = decide(actor, action, clinic_id, patient_id=patient_id, location_id=location_id)
+    if decision in (Decision.NOT_A_MEMBER, Decision.NOT_OWN, Decision.OUTSIDE_LOCATIONS):
+        raise not_found
+    if decision is not Decision.ALLOWED:
         raise InsufficientPermissions()

@@ -29,12 +29,18 @@ class Action(StrEnum):
     VIEW_LOCATIONS = "VIEW_LOCATIONS"
     ADD_MEMBER = "ADD_MEMBER"
     VIEW_MEMBERS = "VIEW_MEMBERS"
+    VIEW_PATIENT_PHI = "VIEW_PATIENT_PHI"
+    MANAGE_CONSENT = "MANAGE_CONSENT"
+    VIEW_CONSENTS = "VIEW_CONSENTS"
+    REQUEST_EMERGENCY_ACCESS = "REQUEST_EMERGENCY_ACCESS"
 
 
 class Decision(Enum):
     ALLOWED = "allowed"
     NOT_A_MEMBER = "not_a_member"
     ROLE_DENIED = "role_denied"
+    NOT_OWN = "not_own"  # a patient reaching for another patient's data
+    OUTSIDE_LOCATIONS = "outside_locations"  # staff limited to locations, reaching past them
 
 
 ALL_ROLES = frozenset(Role) - {Role.SUPER_ADMIN}
@@ -53,6 +59,19 @@ PLATFORM_POLICY: Mapping[Action, frozenset[Role]] = {
     Action.CREATE_CLINIC: frozenset(),
     Action.LIST_ALL_CLINICS: frozenset(),
     Action.CREATE_USER: frozenset({Role.CLINIC_ADMIN}),
+}
+
+
+CLINICAL_ROLES = frozenset({Role.DOCTOR, Role.RECEPTIONIST})
+
+# Actions on one patient's data: the clinic roles that may act on any patient of the clinic (within
+# their locations), and whether a patient may act on their own data. Being a super admin grants
+# none of these: reading a patient's PHI needs a clinical role in the clinic (or break-glass).
+PATIENT_POLICY: Mapping[Action, tuple[frozenset[Role], bool]] = {
+    Action.VIEW_PATIENT_PHI: (CLINICAL_ROLES, True),
+    Action.MANAGE_CONSENT: (STAFF_ROLES, True),
+    Action.VIEW_CONSENTS: (STAFF_ROLES, True),
+    Action.REQUEST_EMERGENCY_ACCESS: (frozenset({Role.DOCTOR}), False),
 }
 
 
@@ -82,8 +101,18 @@ class Actor:
         return frozenset(self.memberships)
 
 
-def decide(actor: Actor, action: Action, clinic_id: UUID | None = None) -> Decision:
-    """Decide ``action`` for ``actor``; ``clinic_id`` is required for clinic actions."""
+def decide(
+    actor: Actor,
+    action: Action,
+    clinic_id: UUID | None = None,
+    *,
+    patient_id: UUID | None = None,
+    location_id: UUID | None = None,
+) -> Decision:
+    """Decide ``action`` for ``actor``; ``clinic_id`` is required for clinic actions,
+    ``patient_id`` for actions on a patient's data, ``location_id`` where the resource has one."""
+    if action in PATIENT_POLICY:
+        return _decide_for_patient(actor, action, clinic_id, patient_id, location_id)
     if actor.is_super_admin:
         return Decision.ALLOWED
     if action in PLATFORM_POLICY:
@@ -95,3 +124,21 @@ def decide(actor: Actor, action: Action, clinic_id: UUID | None = None) -> Decis
     if role is None:
         return Decision.NOT_A_MEMBER
     return Decision.ALLOWED if role in POLICY[action] else Decision.ROLE_DENIED
+
+
+def _decide_for_patient(
+    actor: Actor, action: Action, clinic_id: UUID | None, patient_id: UUID | None, location_id: UUID | None
+) -> Decision:
+    if clinic_id is None or patient_id is None:
+        raise ValueError(f"{action} needs a clinic and a patient")
+    held = actor.memberships.get(clinic_id)
+    if held is None:
+        return Decision.NOT_A_MEMBER
+    roles, own_allowed = PATIENT_POLICY[action]
+    if held.role is Role.PATIENT:
+        return Decision.ALLOWED if own_allowed and patient_id == actor.user_id else Decision.NOT_OWN
+    if held.role not in roles:
+        return Decision.ROLE_DENIED
+    if held.location_ids and location_id is not None and location_id not in held.location_ids:
+        return Decision.OUTSIDE_LOCATIONS
+    return Decision.ALLOWED

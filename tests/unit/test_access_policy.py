@@ -21,6 +21,16 @@ ALLOWED = {
 }
 MEMBER_ROLES = [Role.CLINIC_ADMIN, Role.DOCTOR, Role.RECEPTIONIST, Role.PATIENT]
 
+# Actions on one patient's data, as the policy reads: (staff roles allowed on any patient within
+# their locations, and whether the patient may on their own data).
+PATIENT_ACTIONS = {
+    Action.VIEW_PATIENT_PHI: ({Role.DOCTOR, Role.RECEPTIONIST}, True),
+    Action.MANAGE_CONSENT: ({Role.CLINIC_ADMIN, Role.DOCTOR, Role.RECEPTIONIST}, True),
+    Action.VIEW_CONSENTS: ({Role.CLINIC_ADMIN, Role.DOCTOR, Role.RECEPTIONIST}, True),
+    Action.REQUEST_EMERGENCY_ACCESS: ({Role.DOCTOR}, False),
+}
+HOME, ELSEWHERE = uuid4(), uuid4()
+
 
 def member(role: Role) -> Actor:
     return Actor(user_id=uuid4(), memberships={CLINIC: ClinicRole(role)})
@@ -39,9 +49,15 @@ def test_nobody_acts_in_a_clinic_they_are_not_a_member_of(role: Role, action: Ac
     assert decide(member(role), action, OTHER) is Decision.NOT_A_MEMBER
 
 
-@pytest.mark.parametrize("action", list(Action))
-def test_super_admin_may_do_everything(action: Action) -> None:
+@pytest.mark.parametrize("action", [a for a in Action if a not in PATIENT_ACTIONS])
+def test_super_admin_may_do_everything_but_patient_data(action: Action) -> None:
     assert decide(Actor(user_id=uuid4(), is_super_admin=True), action, CLINIC) is Decision.ALLOWED
+
+
+@pytest.mark.parametrize("action", list(PATIENT_ACTIONS))
+def test_super_admin_needs_a_clinical_role_for_patient_data(action: Action) -> None:
+    outsider = Actor(user_id=uuid4(), is_super_admin=True)
+    assert decide(outsider, action, CLINIC, patient_id=uuid4()) is Decision.NOT_A_MEMBER
 
 
 @pytest.mark.parametrize("role", MEMBER_ROLES)
@@ -54,7 +70,32 @@ def test_platform_actions(role: Role) -> None:
 
 
 def test_every_clinic_action_is_in_the_table() -> None:
-    from domain.access import PLATFORM_POLICY, POLICY
+    from domain.access import PATIENT_POLICY, PLATFORM_POLICY, POLICY
 
-    assert set(POLICY) | set(PLATFORM_POLICY) == set(Action)
+    assert set(POLICY) | set(PLATFORM_POLICY) | set(PATIENT_POLICY) == set(Action)
     assert set(POLICY) == set(ALLOWED)
+    assert set(PATIENT_POLICY) == set(PATIENT_ACTIONS)
+
+
+@pytest.mark.parametrize("action", list(PATIENT_ACTIONS))
+@pytest.mark.parametrize("role", [Role.CLINIC_ADMIN, Role.DOCTOR, Role.RECEPTIONIST])
+def test_staff_on_patient_data(role: Role, action: Action) -> None:
+    staff_roles, _ = PATIENT_ACTIONS[action]
+    anywhere = Actor(user_id=uuid4(), memberships={CLINIC: ClinicRole(role)})
+    limited = Actor(user_id=uuid4(), memberships={CLINIC: ClinicRole(role, frozenset({HOME}))})
+    patient = uuid4()
+    expected = Decision.ALLOWED if role in staff_roles else Decision.ROLE_DENIED
+    assert decide(anywhere, action, CLINIC, patient_id=patient, location_id=ELSEWHERE) is expected
+    assert decide(limited, action, CLINIC, patient_id=patient, location_id=HOME) is expected
+    past_locations = Decision.OUTSIDE_LOCATIONS if role in staff_roles else Decision.ROLE_DENIED
+    assert decide(limited, action, CLINIC, patient_id=patient, location_id=ELSEWHERE) is past_locations
+    assert decide(anywhere, action, OTHER, patient_id=patient) is Decision.NOT_A_MEMBER
+
+
+@pytest.mark.parametrize("action", list(PATIENT_ACTIONS))
+def test_patients_on_their_own_data_only(action: Action) -> None:
+    _, own_allowed = PATIENT_ACTIONS[action]
+    patient = member(Role.PATIENT)
+    own = decide(patient, action, CLINIC, patient_id=patient.user_id)
+    assert own is (Decision.ALLOWED if own_allowed else Decision.NOT_OWN)
+    assert decide(patient, action, CLINIC, patient_id=uuid4()) is Decision.NOT_OWN
