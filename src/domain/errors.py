@@ -128,6 +128,18 @@ class MembershipAlreadyExists(DomainError):
     default_message = "This user is already a member of the clinic."
 
 
+class PatientNotFound(DomainError):
+    code = "PATIENT_NOT_FOUND"
+    category = ErrorCategory.NOT_FOUND
+    default_message = "Patient not found. Please check the patient ID and try again."
+
+
+class ConsentNotFound(DomainError):
+    code = "CONSENT_NOT_FOUND"
+    category = ErrorCategory.NOT_FOUND
+    default_message = "Consent not found. Please check the consent ID and try again."
+
+
 class AppointmentNotFound(DomainError):
     code = "APPOINTMENT_NOT_FOUND"
     category = ErrorCategory.NOT_FOUND

@@ -13,7 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 
 from entrypoints.bootstrap import prepare_store
 from entrypoints.config import Settings
-from entrypoints.http import clinics, health, sign_in, users
+from entrypoints.http import clinics, consents, health, sign_in, users
 from entrypoints.http.client_ip import parse_networks
 from entrypoints.http.errors import handle_exception
 from entrypoints.http.rate_limits import RequestThrottle
@@ -58,7 +58,9 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> L
     app = Litestar(
         route_handlers=[
             DishkaRouter("", route_handlers=health.ROUTES),
-            DishkaRouter(API_PREFIX, route_handlers=[*clinics.ROUTES, *users.ROUTES, *sign_in.ROUTES]),
+            DishkaRouter(
+                API_PREFIX, route_handlers=[*clinics.ROUTES, *users.ROUTES, *sign_in.ROUTES, *consents.ROUTES]
+            ),
         ],
         exception_handlers={Exception: handle_exception},
         before_request=_before_request,

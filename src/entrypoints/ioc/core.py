@@ -28,6 +28,10 @@ from application.clinics.get_location import GetLocation
 from application.clinics.list_clinics import ListClinics
 from application.clinics.list_locations import ListLocations
 from application.clinics.update_clinic import UpdateClinic
+from application.consent.list_consents import ListConsents
+from application.consent.record_consent import RecordConsent
+from application.consent.request_emergency_access import RequestEmergencyAccess
+from application.consent.revoke_consent import RevokeConsent
 from application.demo.seed_demo_data import SeedDemoData
 from application.members.add_member import AddMember
 from application.members.get_member import GetMember
@@ -137,4 +141,8 @@ class UseCaseProvider(Provider):
         RefreshSession,
         LogOut,
         WhoAmI,
+        RecordConsent,
+        RevokeConsent,
+        ListConsents,
+        RequestEmergencyAccess,
     )

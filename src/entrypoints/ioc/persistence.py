@@ -8,6 +8,7 @@ from dishka import AnyOf, Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.memory.audit import InMemoryAuditReader
+from adapters.memory.consent import InMemoryConsentRepository, InMemoryEmergencyGrantRepository
 from adapters.memory.repositories import (
     InMemoryClinicRepository,
     InMemoryLocationRepository,
@@ -19,6 +20,7 @@ from adapters.memory.store import InMemoryStore
 from adapters.memory.tenancy import InMemoryTenantScope
 from adapters.memory.uow import InMemoryUnitOfWork
 from adapters.sql.audit import SqlAuditReader
+from adapters.sql.consent import SqlConsentRepository, SqlEmergencyGrantRepository
 from adapters.sql.engine import EngineOptions, create_engine, session_factory
 from adapters.sql.health import DatabaseProbe
 from adapters.sql.replicas import ReplicaSet
@@ -33,6 +35,7 @@ from adapters.sql.tenancy import SqlTenantScope
 from adapters.sql.uow import RetryPolicy, SqlUnitOfWork
 from adapters.sql.user_codec import UserCodec
 from application.ports.audit import AuditReader
+from application.ports.consent import ConsentRepository, EmergencyGrantRepository
 from application.ports.crypto import BlindIndexer, FieldCipher
 from application.ports.repositories import (
     ClinicRepository,
@@ -68,6 +71,10 @@ class MemoryPersistenceProvider(Provider):
     sessions = provide(InMemorySessionRepository, provides=SessionRepository, scope=Scope.REQUEST)
     refresh_tokens = provide(
         InMemoryRefreshTokenRepository, provides=RefreshTokenRepository, scope=Scope.REQUEST
+    )
+    consents = provide(InMemoryConsentRepository, provides=ConsentRepository, scope=Scope.REQUEST)
+    emergency_grants = provide(
+        InMemoryEmergencyGrantRepository, provides=EmergencyGrantRepository, scope=Scope.REQUEST
     )
 
 
@@ -139,6 +146,10 @@ class SqlPersistenceProvider(Provider):
     tenant_scope = provide(SqlTenantScope, provides=TenantScope, scope=Scope.REQUEST)
     auth_sessions = provide(SqlSessionRepository, provides=SessionRepository, scope=Scope.REQUEST)
     refresh_tokens = provide(SqlRefreshTokenRepository, provides=RefreshTokenRepository, scope=Scope.REQUEST)
+    consents = provide(SqlConsentRepository, provides=ConsentRepository, scope=Scope.REQUEST)
+    emergency_grants = provide(
+        SqlEmergencyGrantRepository, provides=EmergencyGrantRepository, scope=Scope.REQUEST
+    )
 
     clinics = provide(SqlClinicRepository, provides=ClinicRepository, scope=Scope.REQUEST)
     locations = provide(SqlLocationRepository, provides=LocationRepository, scope=Scope.REQUEST)
