@@ -19,6 +19,28 @@ from entrypoints.config import Settings, load_settings
 from entrypoints.http.app import create_app
 from entrypoints.ioc.profiles import build_container
 
+# Secrets production insists on (any value but the development defaults).
+PRODUCTION_SECRETS = {
+    "JWT_SECRET": "x" * 40,
+    "SECURITY_PHI_ENCRYPTION_KEY": "k1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+    "SECURITY_BLIND_INDEX_KEY": "b" * 40,
+    "SECURITY_AUDIT_KEY": "a" * 40,
+    "SECURITY_OTP_HASH_KEY": "o" * 40,
+}
+
+
+def unreachable_production_settings(tmp_path: Path, port: int, **extra: str) -> Settings:
+    """The production profile pointed at a port where neither PostgreSQL nor Redis listens."""
+    return embedded_settings(
+        tmp_path,
+        APP_PROFILE="production",
+        DATABASE_URL=f"postgresql+asyncpg://nobody@127.0.0.1:{port}/none",
+        DATABASE_CONNECT_TIMEOUT_SECONDS="1",
+        CACHE_PORT=str(port),
+        **PRODUCTION_SECRETS,
+        **extra,
+    )
+
 
 def embedded_settings(tmp_path: Path, **extra: str) -> Settings:
     environ = {"APP_PROFILE": "embedded", "APP_ENV": "test", "APP_DATA_DIR": str(tmp_path / "data"), **extra}

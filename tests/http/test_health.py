@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from http_api import Api, assert_error, embedded_settings, open_api
+from http_api import Api, assert_error, open_api, unreachable_production_settings
 
 
 async def test_live_and_ready_on_the_embedded_profile(api: Api) -> None:
@@ -23,19 +23,7 @@ def _closed_port() -> int:
 
 async def test_ready_names_every_dependency_that_is_down(tmp_path: Path) -> None:
     port = _closed_port()  # nothing listens there once the socket is closed
-    settings = embedded_settings(
-        tmp_path,
-        APP_PROFILE="production",
-        APP_ENV="test",
-        DATABASE_URL=f"postgresql+asyncpg://nobody@127.0.0.1:{port}/none",
-        DATABASE_CONNECT_TIMEOUT_SECONDS="1",
-        CACHE_PORT=str(port),
-        JWT_SECRET="x" * 40,
-        SECURITY_PHI_ENCRYPTION_KEY="k1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
-        SECURITY_BLIND_INDEX_KEY="b" * 40,
-        SECURITY_AUDIT_KEY="a" * 40,
-        SECURITY_OTP_HASH_KEY="o" * 40,
-    )
+    settings = unreachable_production_settings(tmp_path, port)
     async for api in open_api(settings):
         response = await api.client.get("/health/ready")
         error = assert_error(response, 503, "SERVICE_UNAVAILABLE")
@@ -49,20 +37,12 @@ async def test_an_unreachable_database_is_503_with_retry_after_never_500(tmp_pat
     from application.ports.security import AccessTokens
 
     port = _closed_port()
-    settings = embedded_settings(
+    settings = unreachable_production_settings(
         tmp_path,
-        DATABASE_URL=f"postgresql+asyncpg://nobody@127.0.0.1:{port}/none",
-        DATABASE_CONNECT_TIMEOUT_SECONDS="1",
+        port,
         DATABASE_RETRY_BASE_DELAY_MS="1",
         DATABASE_RETRY_MAX_DELAY_MS="5",
         APP_SEED_DEMO_DATA="false",
-        APP_PROFILE="production",
-        CACHE_PORT=str(port),
-        JWT_SECRET="x" * 40,
-        SECURITY_PHI_ENCRYPTION_KEY="k1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
-        SECURITY_BLIND_INDEX_KEY="b" * 40,
-        SECURITY_AUDIT_KEY="a" * 40,
-        SECURITY_OTP_HASH_KEY="o" * 40,
     )
     async for api in open_api(settings):
         token = (await api.container.get(AccessTokens)).issue(uuid4()).token

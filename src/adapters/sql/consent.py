@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import insert, select
@@ -12,17 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sql.consent_records import ConsentRow, EmergencyGrantRow
 from adapters.sql.errors import translated
+from adapters.sql.values import as_optional_uuid, as_uuid
 from application.ports.consent import ConsentRepository, EmergencyGrantRepository
 from application.ports.crypto import FieldCipher
 from domain.consent import ConsentRecord, ConsentScope, EmergencyGrant
-
-
-def _uuid(value: Any) -> UUID:
-    return value if type(value) is UUID else UUID(str(value))
-
-
-def _maybe(value: Any) -> UUID | None:
-    return None if value is None else _uuid(value)
 
 
 class SqlConsentRepository(ConsentRepository):
@@ -55,14 +47,14 @@ class SqlConsentRepository(ConsentRepository):
             rows = (await self._session.execute(statement)).all()
         return [
             ConsentRecord(
-                id=_uuid(r.id),
-                clinic_id=_uuid(r.clinic_id),
-                patient_id=_uuid(r.patient_id),
+                id=as_uuid(r.id),
+                clinic_id=as_uuid(r.clinic_id),
+                patient_id=as_uuid(r.patient_id),
                 scope=ConsentScope(r.scope),
                 recorded_at=r.recorded_at,
-                recorded_by=_uuid(r.recorded_by),
+                recorded_by=as_uuid(r.recorded_by),
                 expires_at=r.expires_at,
-                revokes=_maybe(r.revokes),
+                revokes=as_optional_uuid(r.revokes),
             )
             for r in rows
         ]
@@ -110,15 +102,15 @@ class SqlEmergencyGrantRepository(EmergencyGrantRepository):
             row = (await self._session.execute(statement)).one_or_none()
         if row is None:
             return None
-        grant_id = _uuid(row.id)
+        grant_id = as_uuid(row.id)
         reason = self._cipher.decrypt(
             bytes(row.reason_sealed), context=f"emergency_grants.reason:{grant_id}".encode()
         )
         return EmergencyGrant(
             id=grant_id,
-            clinic_id=_uuid(row.clinic_id),
-            patient_id=_uuid(row.patient_id),
-            granted_to=_uuid(row.granted_to),
+            clinic_id=as_uuid(row.clinic_id),
+            patient_id=as_uuid(row.patient_id),
+            granted_to=as_uuid(row.granted_to),
             reason=reason.decode(),
             granted_at=row.granted_at,
             expires_at=row.expires_at,

@@ -14,12 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.sql.errors import translated
 from adapters.sql.otp_records import OtpChallengeRecord, OtpLockRecord
+from adapters.sql.values import as_uuid
 from application.ports.otp import Guess, OtpStore
 from domain.otp import MAX_GUESSES, OtpChallenge
-
-
-def _uuid(value: Any) -> UUID:
-    return value if type(value) is UUID else UUID(str(value))
 
 
 class SqlOtpStore(OtpStore):
@@ -60,7 +57,7 @@ class SqlOtpStore(OtpStore):
         async with self._sessions() as session, translated(session):
             row = (await session.execute(statement)).one_or_none()
             await session.commit()
-        return None if row is None else Guess(_uuid(row.id), row.code_hash, int(row.attempts))
+        return None if row is None else Guess(as_uuid(row.id), row.code_hash, int(row.attempts))
 
     async def consume(self, identity_hash: str, challenge_id: UUID) -> bool:
         table = OtpChallengeRecord

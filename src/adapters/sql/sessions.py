@@ -11,12 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sql.errors import translated
 from adapters.sql.session_records import RefreshTokenRow, SessionRecord
+from adapters.sql.values import as_uuid
 from application.ports.sessions import RefreshTokenRepository, SessionRepository
 from domain.sessions import AuthSession, RefreshTokenRecord, SessionEnd
-
-
-def _uuid(value: UUID) -> UUID:
-    return value if type(value) is UUID else UUID(int=value.int)
 
 
 class SqlSessionRepository(SessionRepository):
@@ -46,8 +43,8 @@ class SqlSessionRepository(SessionRepository):
         if record is None:
             return None
         return AuthSession(
-            id=_uuid(record.id),
-            user_id=_uuid(record.user_id),
+            id=as_uuid(record.id),
+            user_id=as_uuid(record.user_id),
             created_at=record.created_at,
             last_refreshed_at=record.last_refreshed_at,
             expires_at=record.expires_at,
@@ -97,7 +94,7 @@ class SqlRefreshTokenRepository(RefreshTokenRepository):
             return None
         return RefreshTokenRecord(
             token_hash=row.token_hash,
-            session_id=_uuid(row.session_id),
+            session_id=as_uuid(row.session_id),
             issued_at=row.issued_at,
             used_at=row.used_at,
         )
