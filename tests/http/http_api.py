@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from dishka import AsyncContainer, Provider
 from litestar.testing import AsyncTestClient
 
@@ -101,3 +103,51 @@ def assert_error(response: Any, status: int, code: str) -> Mapping[str, Any]:
     assert error["requestId"] == response.headers["x-request-id"]
     assert "Traceback" not in response.text
     return error
+
+
+@asynccontextmanager
+async def production_database(tmp_path: Path, **extra: str) -> AsyncIterator[Settings]:
+    """Production-profile settings on a database of its own on the real PostgreSQL, migrated
+    with a restricted role of its own; both are dropped afterwards. Skips when PostgreSQL is
+    unreachable, except under CI=true."""
+    import os
+    import uuid
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from adapters.sql.engine import EngineOptions, create_engine
+    from adapters.sql.migrate import migrate
+
+    base = make_url(os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    role = f"{name}_app"
+    admin = create_async_engine(base, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5})
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        await admin.dispose()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        engine = create_engine(EngineOptions(url=url))
+        try:
+            await migrate(engine, app_role=role)
+        finally:
+            await engine.dispose()
+        yield embedded_settings(
+            tmp_path,
+            APP_PROFILE="production",
+            DATABASE_URL=url,
+            DATABASE_APP_ROLE=role,
+            **{**PRODUCTION_SECRETS, **extra},
+        )
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        await admin.dispose()

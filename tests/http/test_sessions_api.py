@@ -13,9 +13,10 @@ from domain.contact import Email
 from entrypoints.bootstrap import as_system
 
 
-async def sign_in(api: Api, email: str):
-    """What verifying a one-time code does, minus the code."""
-    async with api.container() as request:
+async def sign_in(api: Api, email: str, container=None):
+    """What verifying a one-time code does, minus the code. ``container``: one of the test's
+    own (pooled PostgreSQL connections belong to the event loop that opened them)."""
+    async with (container or api.container)() as request:
         await as_system(request)
         user = await (await request.get(UserRepository)).get_by_email(Email(email))
         tokens = await request.get(SessionTokens)
