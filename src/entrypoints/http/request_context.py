@@ -21,6 +21,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import UnsupportedMediaType
 from entrypoints.http.client_ip import Network, client_ip
+from entrypoints.observability import context as log_context
 
 access_logger = logging.getLogger("entrypoints.http.access")
 
@@ -102,9 +103,11 @@ class RequestContextMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        bound = log_context.request_id.set(request_id)
         try:
             await self._app(scope, receive, send_with_id)
         finally:
+            log_context.request_id.reset(bound)
             if self._access_log:
                 route = scope.get("path_template") or scope.get("path", "")  # type: ignore[typeddict-item]
                 access_logger.info(
