@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+import sys
 
 from dishka import AsyncContainer
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,8 +12,6 @@ from application.demo.seed_demo_data import DemoData, SeedDemoData
 from application.ports.tenancy import TenantScope
 from entrypoints.config import Settings
 from entrypoints.ioc.profiles import PROFILES
-
-logger = logging.getLogger(__name__)
 
 
 async def as_system(request: AsyncContainer) -> None:
@@ -34,12 +32,12 @@ async def prepare_store(container: AsyncContainer, settings: Settings) -> DemoDa
         await as_system(request)
         seeded = await (await request.get(SeedDemoData))()
     if seeded is not None:
-        logger.warning(
-            "Demo data loaded: super admin %s, clinic %s (admin %s). Get a token with: "
-            "healthcare auth token --email %s",
-            seeded.super_admin_email,
-            seeded.clinic_id,
-            seeded.clinic_admin_email,
-            seeded.super_admin_email,
+        # A banner for the person at the terminal, not a log line: the log redacts addresses.
+        print(
+            f"Demo data loaded: super admin {seeded.super_admin_email}, clinic {seeded.clinic_id} "
+            f"(admin {seeded.clinic_admin_email}).\nGet a token with: "
+            f"healthcare auth token --email {seeded.super_admin_email}",
+            file=sys.stderr,
+            flush=True,
         )
     return seeded
