@@ -22,6 +22,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from domain.errors import UnsupportedMediaType
 from entrypoints.http.client_ip import Network, client_ip
 from entrypoints.observability import context as log_context
+from entrypoints.observability.metrics import Metrics
 
 access_logger = logging.getLogger("entrypoints.http.access")
 
@@ -71,10 +72,18 @@ def require_json_body(scope: Scope) -> None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, trusted_proxies: tuple[Network, ...], access_log: bool) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        trusted_proxies: tuple[Network, ...],
+        access_log: bool,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._app = app
         self._trusted = trusted_proxies
         self._access_log = access_log
+        self._metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -108,6 +117,15 @@ class RequestContextMiddleware:
             await self._app(scope, receive, send_with_id)
         finally:
             log_context.request_id.reset(bound)
+            elapsed = time.perf_counter() - started
+            if self._metrics is not None:
+                # The route template, never the path: ids must not become label values.
+                template = scope.get("path_template") or "unmatched"  # type: ignore[typeddict-item]
+                self._metrics.observe_request(template, scope["method"], status, elapsed)
+                if status == 429 and state.get("rate_limit_headers"):
+                    self._metrics.rate_limited.labels(
+                        state["rate_limit_headers"]["RateLimit-Policy"].split('"')[1]
+                    ).inc()
             if self._access_log:
                 route = scope.get("path_template") or scope.get("path", "")  # type: ignore[typeddict-item]
                 access_logger.info(
@@ -115,6 +133,6 @@ class RequestContextMiddleware:
                     scope["method"],
                     route,
                     status,
-                    (time.perf_counter() - started) * 1000,
+                    elapsed * 1000,
                     request_id,
                 )
