@@ -33,6 +33,8 @@ class Action(StrEnum):
     MANAGE_CONSENT = "MANAGE_CONSENT"
     VIEW_CONSENTS = "VIEW_CONSENTS"
     REQUEST_EMERGENCY_ACCESS = "REQUEST_EMERGENCY_ACCESS"
+    VIEW_AUDIT_TRAIL = "VIEW_AUDIT_TRAIL"
+    VIEW_PLATFORM_AUDIT_TRAIL = "VIEW_PLATFORM_AUDIT_TRAIL"
 
 
 class Decision(Enum):
@@ -52,6 +54,7 @@ POLICY: Mapping[Action, frozenset[Role]] = {
     Action.VIEW_LOCATIONS: ALL_ROLES,
     Action.ADD_MEMBER: frozenset({Role.CLINIC_ADMIN}),
     Action.VIEW_MEMBERS: STAFF_ROLES,
+    Action.VIEW_AUDIT_TRAIL: frozenset({Role.CLINIC_ADMIN}),
 }
 
 # Platform actions: which clinic roles, held in any clinic, allow them (super admins always may).
@@ -59,6 +62,7 @@ PLATFORM_POLICY: Mapping[Action, frozenset[Role]] = {
     Action.CREATE_CLINIC: frozenset(),
     Action.LIST_ALL_CLINICS: frozenset(),
     Action.CREATE_USER: frozenset({Role.CLINIC_ADMIN}),
+    Action.VIEW_PLATFORM_AUDIT_TRAIL: frozenset(),
 }
 
 
@@ -91,6 +95,7 @@ class Actor:
     memberships: Mapping[UUID, ClinicRole] = field(default_factory=dict)
     request_id: str | None = None
     session_id: UUID | None = None  # None: an operator token, bound to no session
+    client_ip: str | None = None  # as resolved at the edge (trusted proxies only); None outside HTTP
 
     def role_in(self, clinic_id: UUID) -> Role | None:
         held = self.memberships.get(clinic_id)

@@ -6,12 +6,17 @@ Rules:
 - ``details`` are optional, per-field hints safe to show (field names and what they expect).
 - ``context`` is for logs only and is never sent to a client.
 - ``category`` decides the HTTP status in one table at the edge (entrypoints/http/errors.py).
+- ``denial`` marks a refused attempt (whatever the code says, a *_NOT_FOUND included): the unit of
+  work audits it once, with outcome DENIED, in its own transaction (``take_denial``).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from domain.audit import Denial
 
 
 class ErrorCategory(StrEnum):
@@ -42,12 +47,19 @@ class DomainError(Exception):
         details: dict[str, Any] | None = None,
         context: str | None = None,
         retry_after: int | None = None,
+        denial: Denial | None = None,
     ) -> None:
         self.message = message or self.default_message
         self.details = details
         self.context = context
         self.retry_after = retry_after
+        self.denial = denial
         super().__init__(self.message)
+
+    def take_denial(self) -> Denial | None:
+        """The denial to audit, handed out once: whoever takes it records it."""
+        denial, self.denial = self.denial, None
+        return denial
 
 
 class InvalidCredentials(DomainError):

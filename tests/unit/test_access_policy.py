@@ -18,6 +18,7 @@ ALLOWED = {
     Action.VIEW_LOCATIONS: {Role.CLINIC_ADMIN, Role.DOCTOR, Role.RECEPTIONIST, Role.PATIENT},
     Action.ADD_MEMBER: {Role.CLINIC_ADMIN},
     Action.VIEW_MEMBERS: {Role.CLINIC_ADMIN, Role.DOCTOR, Role.RECEPTIONIST},
+    Action.VIEW_AUDIT_TRAIL: {Role.CLINIC_ADMIN},
 }
 MEMBER_ROLES = [Role.CLINIC_ADMIN, Role.DOCTOR, Role.RECEPTIONIST, Role.PATIENT]
 
@@ -65,6 +66,7 @@ def test_platform_actions(role: Role) -> None:
     actor = member(role)
     assert decide(actor, Action.CREATE_CLINIC) is Decision.ROLE_DENIED
     assert decide(actor, Action.LIST_ALL_CLINICS) is Decision.ROLE_DENIED
+    assert decide(actor, Action.VIEW_PLATFORM_AUDIT_TRAIL) is Decision.ROLE_DENIED
     expected = Decision.ALLOWED if role is Role.CLINIC_ADMIN else Decision.ROLE_DENIED
     assert decide(actor, Action.CREATE_USER) is expected
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from memory_world import World, member_of, super_admin
 
+from adapters.memory.audit import InMemoryPhiReadAudit
+from application.audit.denials import DeniedAttempts
 from application.clinics.add_location import AddLocation, AddLocationCommand
 from application.clinics.create_clinic import CreateClinic, CreateClinicCommand
 from application.clinics.get_clinic import GetClinic
@@ -15,6 +17,7 @@ from application.members.add_member import AddMember, AddMemberCommand
 from application.pagination import PageRequest
 from application.users.create_user import CreateUser, CreateUserCommand
 from application.users.get_user import GetUser
+from domain.audit_chain import UNCONFIGURED_KEY, ChainSealer
 from domain.errors import (
     ClinicAccessDenied,
     EmailAlreadyExists,
@@ -72,10 +75,16 @@ async def test_outsiders_are_denied_the_clinic_itself(world: World) -> None:
     other = await new_clinic(world, "South Clinic")
     unit = world.unit()
     outsider = member_of(other.id, Role.CLINIC_ADMIN, world.ids)
+    denied = DeniedAttempts(unit.uow, unit.audit)
     with pytest.raises(ClinicAccessDenied):
-        await GetClinic(unit.clinics)(clinic.id, outsider)
+        await GetClinic(unit.clinics, denied)(clinic.id, outsider)
     with pytest.raises(LocationNotFound):
-        await GetLocation(unit.locations)(clinic.id, world.ids.new_id(), outsider)
+        await GetLocation(unit.locations, denied)(clinic.id, world.ids.new_id(), outsider)
+    refusals = [e for e in world.store.audit if e.outcome.value == "DENIED"]
+    assert [(e.action, e.clinic_id) for e in refusals] == [
+        ("VIEW_CLINIC", clinic.id),
+        ("VIEW_LOCATIONS", clinic.id),
+    ]
 
 
 async def test_members_list_only_their_clinics(world: World) -> None:
@@ -166,7 +175,9 @@ async def test_users_are_visible_only_through_a_shared_clinic(world: World) -> N
         CreateUserCommand(name="Pat", phone="+14155550123"), admin
     )
     unit = world.unit()
-    get_user = GetUser(unit.users, unit.memberships)
+    phi_reads = InMemoryPhiReadAudit(world.store, ChainSealer(UNCONFIGURED_KEY))
+    denied = DeniedAttempts(unit.uow, unit.audit)
+    get_user = GetUser(unit.users, unit.memberships, unit.audit, phi_reads, denied)
     with pytest.raises(UserNotFound):  # not yet a member anywhere the admin can see
         await get_user(user.id, admin)
     with pytest.raises(UserNotFound):

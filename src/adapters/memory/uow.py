@@ -7,9 +7,13 @@ import logging
 from collections.abc import Awaitable, Callable, Hashable, Iterator
 from typing import Any, TypeVar
 
+from adapters.memory.audit_chain import append_sealed
 from adapters.memory.store import InMemoryStore
+from application.auditing import AuditEntries
 from application.ports.uow import CommitListeners, UnitOfWork
 from domain.audit import AuditEntry
+from domain.audit_chain import UNCONFIGURED_KEY, ChainSealer
+from domain.errors import DomainError
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -22,11 +26,22 @@ CommitCheck = Callable[[InMemoryStore], None]
 class InMemoryUnitOfWork(UnitOfWork):
     """One transaction over InMemoryStore. Commit is synchronous inside, so it is atomic under
     asyncio: no other unit can interleave between its checks and its writes. Nothing here is
-    transient, so ``run`` runs its work once."""
+    transient, so ``run`` runs its work once. Audit entries are sealed into their chains on
+    commit with ``sealer``; with ``audit``, ``run`` records the denial an error carries, as DENIED,
+    in a unit of its own (without it, units built by hand in tests, denials are not recorded)."""
 
-    def __init__(self, store: InMemoryStore, listeners: CommitListeners | None = None) -> None:
+    def __init__(
+        self,
+        store: InMemoryStore,
+        listeners: CommitListeners | None = None,
+        *,
+        sealer: ChainSealer | None = None,
+        audit: AuditEntries | None = None,
+    ) -> None:
         self._store = store
         self._listeners = listeners or CommitListeners()
+        self._sealer = sealer or ChainSealer(UNCONFIGURED_KEY)
+        self._entries = audit
         self._staged: dict[str, dict[Hashable, Any]] = {}
         self._checks: list[CommitCheck] = []
         self._audit: list[AuditEntry] = []
@@ -56,6 +71,7 @@ class InMemoryUnitOfWork(UnitOfWork):
                 check(self._store)
             for table, rows in self._staged.items():
                 self._store.table(table).update(rows)
+            append_sealed(self._store, self._sealer, entries)
             self._store.audit.extend(entries)
         finally:
             self._clear()
@@ -68,9 +84,16 @@ class InMemoryUnitOfWork(UnitOfWork):
     async def run(self, work: Callable[[], Awaitable[T]]) -> T:
         try:
             return await work()
-        except BaseException:
+        except BaseException as error:
             self._clear()
+            await self._audit_denial(error)
             raise
+
+    async def _audit_denial(self, error: BaseException) -> None:
+        refused = error.take_denial() if isinstance(error, DomainError) and self._entries else None
+        if refused is not None and self._entries is not None:
+            self.record(self._entries.denied(refused))
+            await self.commit()
 
     def _clear(self) -> None:
         self._staged.clear()

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from adapters.sql.records import AuditEntryRecord, ClinicRecord, LocationRecord, MembershipRecord
-from domain.audit import AuditEntry, Outcome
+from adapters.sql.records import ClinicRecord, LocationRecord, MembershipRecord
 from domain.clinics import Clinic, ClinicLocation
 from domain.contact import Email, PhoneNumber
 from domain.identity import Membership, Role
@@ -24,10 +23,6 @@ def _uuid(value: UUID) -> UUID:
 
 
 def _maybe_uuid(value: UUID | None) -> UUID | None:
-    return None if value is None else _uuid(value)
-
-
-def _optional_uuid(value: UUID | None) -> UUID | None:
     return None if value is None else _uuid(value)
 
 
@@ -104,32 +99,4 @@ def membership_of(record: MembershipRecord) -> Membership:
         location_ids=frozenset(UUID(i) for i in record.location_ids),
         created_at=record.created_at,
         created_by=_maybe_uuid(record.created_by),
-    )
-
-
-def audit_row(entry: AuditEntry) -> Row:
-    return {
-        "id": entry.id,
-        "occurred_at": entry.occurred_at,
-        "actor_id": entry.actor_id,
-        "action": entry.action,
-        "resource_type": entry.resource_type,
-        "resource_id": entry.resource_id,
-        "clinic_id": entry.clinic_id,
-        "request_id": entry.request_id,
-        "outcome": entry.outcome.value,
-    }
-
-
-def audit_entry_of(record: AuditEntryRecord) -> AuditEntry:
-    return AuditEntry(
-        id=_uuid(record.id),
-        occurred_at=record.occurred_at,
-        actor_id=_optional_uuid(record.actor_id),
-        action=record.action,
-        resource_type=record.resource_type,
-        resource_id=record.resource_id,
-        clinic_id=_optional_uuid(record.clinic_id),
-        request_id=record.request_id,
-        outcome=Outcome(record.outcome),
     )

@@ -112,23 +112,3 @@ class MembershipRecord(Base):
     location_ids: Mapped[list[Any]] = mapped_column(JSON_DOCUMENT)
     created_at: Mapped[datetime]
     created_by: Mapped[UUID | None]
-
-
-class AuditEntryRecord(Base):
-    """``clinic_id`` is None for platform actions, so this table is not clinic-owned."""
-
-    __tablename__ = "audit_entries"
-    __table_args__ = (
-        Index("ix_audit_entries_occurred_at", "occurred_at", "id"),
-        Index("ix_audit_entries_clinic_id_occurred_at", "clinic_id", "occurred_at"),
-    )
-
-    id: Mapped[UUID] = mapped_column(primary_key=True)
-    occurred_at: Mapped[datetime]
-    actor_id: Mapped[UUID | None]
-    action: Mapped[str] = mapped_column(String(64))
-    resource_type: Mapped[str] = mapped_column(String(64))
-    resource_id: Mapped[str] = mapped_column(String(200))
-    clinic_id: Mapped[UUID | None]
-    request_id: Mapped[str | None] = mapped_column(String(200))
-    outcome: Mapped[str] = mapped_column(String(16))

@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import (
     AsyncRetrying,
@@ -17,13 +16,14 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from adapters.sql.audit_chain import append_sealed
 from adapters.sql.errors import RETRY_AFTER_SECONDS, translated
-from adapters.sql.mappers import audit_row
-from adapters.sql.records import AuditEntryRecord
 from adapters.sql.replicas import PRIMARY_KEY
+from application.auditing import AuditEntries
 from application.ports.uow import CommitListeners, UnitOfWork
 from domain.audit import AuditEntry
-from domain.errors import ServiceUnavailable, TransientFailure
+from domain.audit_chain import UNCONFIGURED_KEY, ChainSealer
+from domain.errors import DomainError, ServiceUnavailable, TransientFailure
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -41,18 +41,28 @@ class RetryPolicy:
 
 class SqlUnitOfWork(UnitOfWork):
     """One transaction on ``session``, shared with the request's repositories. Whoever opened the
-    session closes it; closing without ``commit`` rolls everything back."""
+    session closes it; closing without ``commit`` rolls everything back.
+
+    Audit entries are sealed into their chains with ``sealer`` just before COMMIT, in the same
+    transaction (adapters.sql.audit_chain). With ``audit``, ``run`` records the denial an error
+    carries, as DENIED, in a transaction of its own after rolling the work back (without it, in
+    units built by hand in tests, denials are not recorded)."""
 
     def __init__(
         self,
         session: AsyncSession,
         listeners: CommitListeners | None = None,
         retry: RetryPolicy | None = None,
+        *,
+        sealer: ChainSealer | None = None,
+        audit: AuditEntries | None = None,
     ) -> None:
         self._session = session
         self._listeners = listeners or CommitListeners()
         self._retry = retry or RetryPolicy()
         self._audit: list[AuditEntry] = []
+        self._sealer = sealer or ChainSealer(UNCONFIGURED_KEY)
+        self._entries = audit
 
     def record(self, *entries: AuditEntry) -> None:
         self._audit.extend(entries)
@@ -61,7 +71,7 @@ class SqlUnitOfWork(UnitOfWork):
         entries, self._audit = self._audit, []
         async with translated(self._session):
             if entries:
-                await self._session.execute(insert(AuditEntryRecord), [audit_row(e) for e in entries])
+                await append_sealed(self._session, self._sealer, entries)
         async with translated(self._session, committing=True):
             await self._session.commit()
         for listener in self._listeners.listeners:
@@ -88,8 +98,9 @@ class SqlUnitOfWork(UnitOfWork):
                 with attempt:
                     try:
                         return await work()
-                    except BaseException:
+                    except BaseException as error:
                         await self.rollback()
+                        await self._audit_denial(error)
                         raise
         except RetryError as exhausted:
             logger.warning("unit of work gave up after %d attempts", self._retry.attempts)
@@ -97,6 +108,13 @@ class SqlUnitOfWork(UnitOfWork):
                 retry_after=RETRY_AFTER_SECONDS, context="retries exhausted"
             ) from exhausted
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    async def _audit_denial(self, error: BaseException) -> None:
+        # Inside the attempt: should this commit fail transiently, the whole unit is re-run.
+        refused = error.take_denial() if isinstance(error, DomainError) and self._entries else None
+        if refused is not None and self._entries is not None:
+            self.record(self._entries.denied(refused))
+            await self.commit()
 
     @staticmethod
     async def _before_rerun(state: object) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from application.access import require
+from application.audit.denials import DeniedAttempts
 from application.ports.repositories import ClinicRepository
 from domain.access import Action, Actor
 from domain.clinics import Clinic
@@ -18,10 +19,14 @@ class GetClinic:
     - Anyone else gets CLINIC_ACCESS_DENIED, whether or not the clinic exists.
     """
 
-    def __init__(self, clinics: ClinicRepository) -> None:
+    def __init__(self, clinics: ClinicRepository, denied: DeniedAttempts) -> None:
         self._clinics = clinics
+        self._denied = denied
 
     async def __call__(self, clinic_id: UUID, actor: Actor) -> Clinic:
+        return await self._denied.guard(lambda: self._read(clinic_id, actor))
+
+    async def _read(self, clinic_id: UUID, actor: Actor) -> Clinic:
         require(actor, Action.VIEW_CLINIC, clinic_id)
         clinic = await self._clinics.get(clinic_id)
         if clinic is None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.access import require
-from application.auditing import AuditEntries
+from application.auditing import AuditEntries, changed_fields, vars_of
 from application.ports.clock import Clock
 from application.ports.repositories import ClinicRepository
 from application.ports.uow import UnitOfWork
@@ -33,7 +33,7 @@ class UpdateClinic:
     - Clinic admins of that clinic and super admins may change it.
     - With ``expected_version`` (the HTTP If-Match), a stale version is VERSION_CONFLICT, and of
       two writers racing on the same version exactly one wins; the other gets VERSION_CONFLICT.
-    - The change is audited in the same transaction.
+    - The change is audited in the same transaction, naming the fields changed (not their values).
     """
 
     def __init__(self, clinics: ClinicRepository, uow: UnitOfWork, clock: Clock, audit: AuditEntries) -> None:
@@ -52,7 +52,7 @@ class UpdateClinic:
             raise ClinicNotFound()
         if cmd.expected_version is not None and cmd.expected_version != clinic.version:
             raise VersionConflict()
-        read_version = clinic.version
+        read_version, before = clinic.version, vars_of(clinic)
         clinic.change(
             at=self._clock.now(),
             by=actor.user_id,
@@ -63,6 +63,11 @@ class UpdateClinic:
             active=cmd.active,
         )
         await self._clinics.update(clinic, expected_version=read_version)
-        self._uow.record(self._audit.entry(actor, "UPDATE_CLINIC", "clinic", clinic.id, clinic_id=clinic.id))
+        changed = changed_fields(before, vars_of(clinic), ignore=("version", "updated_at", "updated_by"))
+        self._uow.record(
+            self._audit.entry(
+                actor, "UPDATE_CLINIC", "clinic", clinic.id, clinic_id=clinic.id, changed_fields=changed
+            )
+        )
         await self._uow.commit()
         return clinic

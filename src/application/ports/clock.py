@@ -20,3 +20,11 @@ class IdGenerator(Protocol):
     def new_id(self) -> UUID:
         """A new UUIDv7: time-ordered, so ids sort by creation and index well."""
         ...
+
+
+class MonotonicClock(Protocol):
+    @abstractmethod
+    def monotonic(self) -> float:
+        """Seconds since an arbitrary origin, never going back: for durations and deadlines
+        within one process (a cache's expiry, a circuit breaker's window)."""
+        ...

@@ -243,6 +243,14 @@ class SecuritySettings:
     audit_key: str = setting(
         DEFAULT_AUDIT_KEY, "HMAC key chaining the audit trail; change it in production.", secret=True
     )
+    audit_flush_interval_ms: int = setting(
+        1000,
+        "Longest wait before buffered audit entries of PHI reads are written (a crash loses at most this).",
+        minimum=1,
+    )
+    audit_retention_days: int = setting(
+        2557, "Audit entries younger than this are never pruned (7 years).", minimum=1
+    )
     trusted_proxies: tuple[str, ...] = setting(
         (), "Proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs).", check=address_problem
     )

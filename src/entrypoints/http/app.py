@@ -5,20 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from dishka import AsyncContainer
+from dishka.exceptions import NoFactoryError
 from dishka.integrations.litestar import DishkaRouter, setup_dishka
-from litestar import Litestar, Request
+from litestar import Litestar, Request, Response, get
 from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from entrypoints.bootstrap import prepare_store
 from entrypoints.config import Settings
-from entrypoints.http import clinics, consents, health, sign_in, users
+from entrypoints.http import audit, clinics, consents, health, sign_in, users
 from entrypoints.http.client_ip import parse_networks
 from entrypoints.http.errors import handle_exception
 from entrypoints.http.rate_limits import RequestThrottle
 from entrypoints.http.request_context import RequestContextMiddleware, require_json_body
 from entrypoints.ioc.profiles import build_container
+from entrypoints.observability.metrics import Metrics
 
 API_PREFIX = "/api/v1"
 
@@ -48,18 +51,31 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> L
     container: it prepares the store on start-up and closes the container (pools, clients) on
     shutdown, after the server has drained in-flight requests."""
     container = container or build_container(settings)
+    metrics = Metrics()
 
     async def on_startup() -> None:
         await prepare_store(container, settings)
+        await _watch_pool(container, metrics)
+
+    @get("/metrics", include_in_schema=False, media_type=Metrics.content_type)
+    async def metrics_route() -> Response[bytes]:
+        return Response(metrics.render(), media_type=Metrics.content_type)
 
     async def on_shutdown() -> None:
         await container.close()
 
     app = Litestar(
         route_handlers=[
-            DishkaRouter("", route_handlers=health.ROUTES),
+            DishkaRouter("", route_handlers=[*health.ROUTES, metrics_route]),
             DishkaRouter(
-                API_PREFIX, route_handlers=[*clinics.ROUTES, *users.ROUTES, *sign_in.ROUTES, *consents.ROUTES]
+                API_PREFIX,
+                route_handlers=[
+                    *clinics.ROUTES,
+                    *users.ROUTES,
+                    *sign_in.ROUTES,
+                    *consents.ROUTES,
+                    *audit.ROUTES,
+                ],
             ),
         ],
         exception_handlers={Exception: handle_exception},
@@ -83,5 +99,16 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> L
         app.asgi_handler,
         trusted_proxies=parse_networks(settings.security.trusted_proxies),
         access_log=settings.logging.access_log,
+        metrics=metrics,
     )
     return app
+
+
+async def _watch_pool(container: AsyncContainer, metrics: Metrics) -> None:
+    try:
+        engine = await container.get(AsyncEngine)
+    except NoFactoryError:
+        return  # the memory profile has no database
+    pool = engine.pool
+    if hasattr(pool, "size") and hasattr(pool, "checkedout"):
+        metrics.watch_pool(pool.size, pool.checkedout)

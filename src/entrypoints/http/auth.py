@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from dishka import Provider, Scope, provide
@@ -10,7 +11,7 @@ from litestar import Request
 from application.auth.authenticate import Authenticate
 from domain.access import Actor
 from domain.errors import InvalidCredentials
-from entrypoints.http.request_context import request_id_of
+from entrypoints.http.request_context import client_ip_of, request_id_of
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str:
@@ -26,4 +27,6 @@ class ActorProvider(Provider):
 
     @provide(scope=Scope.REQUEST)
     async def actor(self, request: Request, authenticate: Authenticate) -> Actor:  # type: ignore[type-arg]
-        return await authenticate(bearer_token(request), request_id=request_id_of(request.scope))
+        actor = await authenticate(bearer_token(request), request_id=request_id_of(request.scope))
+        # The address the request context resolved (trusted proxies only), for the audit trail.
+        return dataclasses.replace(actor, client_ip=client_ip_of(request.scope))

@@ -34,6 +34,7 @@ from adapters.sql.sessions import SqlRefreshTokenRepository, SqlSessionRepositor
 from adapters.sql.tenancy import SqlTenantScope
 from adapters.sql.uow import RetryPolicy, SqlUnitOfWork
 from adapters.sql.user_codec import UserCodec
+from application.auditing import AuditEntries
 from application.ports.audit import AuditReader
 from application.ports.consent import ConsentRepository, EmergencyGrantRepository
 from application.ports.crypto import BlindIndexer, FieldCipher
@@ -46,6 +47,7 @@ from application.ports.repositories import (
 from application.ports.sessions import RefreshTokenRepository, SessionRepository
 from application.ports.tenancy import TenantScope
 from application.ports.uow import CommitListeners, UnitOfWork
+from domain.audit_chain import ChainSealer
 from entrypoints.config import Settings
 
 
@@ -56,9 +58,9 @@ class MemoryPersistenceProvider(Provider):
 
     @provide(scope=Scope.REQUEST)
     async def uow(
-        self, store: InMemoryStore, listeners: CommitListeners
+        self, store: InMemoryStore, listeners: CommitListeners, sealer: ChainSealer, audit: AuditEntries
     ) -> AsyncIterator[AnyOf[InMemoryUnitOfWork, UnitOfWork]]:
-        unit = InMemoryUnitOfWork(store, listeners)
+        unit = InMemoryUnitOfWork(store, listeners, sealer=sealer, audit=audit)
         yield unit
         await unit.rollback()  # whatever was not committed is dropped with the request
 
@@ -130,14 +132,21 @@ class SqlPersistenceProvider(Provider):
             yield session
 
     @provide(scope=Scope.REQUEST)
-    def uow(self, session: AsyncSession, listeners: CommitListeners, settings: Settings) -> UnitOfWork:
+    def uow(
+        self,
+        session: AsyncSession,
+        listeners: CommitListeners,
+        settings: Settings,
+        sealer: ChainSealer,
+        audit: AuditEntries,
+    ) -> UnitOfWork:
         db = settings.database
         retry = RetryPolicy(
             attempts=db.retry_attempts,
             base_delay_seconds=db.retry_base_delay_ms / 1000,
             max_delay_seconds=db.retry_max_delay_ms / 1000,
         )
-        return SqlUnitOfWork(session, listeners, retry)
+        return SqlUnitOfWork(session, listeners, retry, sealer=sealer, audit=audit)
 
     @provide(scope=Scope.REQUEST)
     def users(self, session: AsyncSession, codec: UserCodec) -> UserRepository:

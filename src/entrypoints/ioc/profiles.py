@@ -19,6 +19,7 @@ from adapters.sql.health import DatabaseProbe
 from entrypoints.config import Settings
 from entrypoints.config.sections import Profile
 from entrypoints.http.auth import ActorProvider
+from entrypoints.ioc.audit import AuditProvider, MemoryAuditProvider, SqlAuditProvider
 from entrypoints.ioc.cache import RedisProvider
 from entrypoints.ioc.core import SecurityProvider, SettingsProvider, SystemProvider, UseCaseProvider
 from entrypoints.ioc.identity import (
@@ -58,17 +59,23 @@ class ProfileSpec:
 
 PROFILES: dict[Profile, ProfileSpec] = {
     Profile.MEMORY: ProfileSpec(
-        (MemoryPersistenceProvider, InProcessIdentityProvider, NoProbes),
+        (MemoryPersistenceProvider, MemoryAuditProvider, InProcessIdentityProvider, NoProbes),
         migrate_on_start=False,
         seed_on_start=True,
     ),
     Profile.EMBEDDED: ProfileSpec(
-        (SqlPersistenceProvider, SqlIdentityProvider, DatabaseProbes),
+        (SqlPersistenceProvider, SqlAuditProvider, SqlIdentityProvider, DatabaseProbes),
         migrate_on_start=True,
         seed_on_start=True,
     ),
     Profile.PRODUCTION: ProfileSpec(
-        (SqlPersistenceProvider, RedisProvider, RedisIdentityProvider, DatabaseAndCacheProbes),
+        (
+            SqlPersistenceProvider,
+            SqlAuditProvider,
+            RedisProvider,
+            RedisIdentityProvider,
+            DatabaseAndCacheProbes,
+        ),
         migrate_on_start=False,
         seed_on_start=False,
     ),
@@ -79,6 +86,7 @@ SHARED: tuple[type[Provider], ...] = (
     SystemProvider,
     SecurityProvider,
     UseCaseProvider,
+    AuditProvider,
     IdentityPolicyProvider,
     ActorProvider,
     LitestarProvider,
