@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sql.audit_heads import append_if_head_is, lock_head, remember, remembered
 from adapters.sql.audit_records import AuditChainHeadRecord, AuditEntryRecord
+from adapters.sql.values import as_optional_uuid, as_uuid
 from domain.audit import AuditEntry, Outcome
 from domain.audit_chain import ChainHead, ChainSealer, SealedEntry, by_chain
 
@@ -35,11 +35,6 @@ _MOVE_HEAD = (
     .where(_HEADS.c.chain == bindparam("head_chain"))
     .values(sequence=bindparam("head_sequence"), hash=bindparam("head_hash"))
 )
-
-
-def _uuid(value: UUID | None) -> UUID | None:
-    # asyncpg returns its own UUID subclass; the domain gets the standard one.
-    return value if value is None or type(value) is UUID else UUID(int=value.int)
 
 
 def sealed_row(sealed: SealedEntry) -> dict[str, Any]:
@@ -68,17 +63,17 @@ def sealed_of(row: Mapping[str, Any]) -> SealedEntry:
     """A row selected with ENTRY_COLUMNS, as stored (its ``chain`` column is not trusted: the
     entry's chain follows from its clinic, and the hash covers that)."""
     entry = AuditEntry(
-        id=_uuid(row["id"]),  # type: ignore[arg-type]
+        id=as_uuid(row["id"]),
         occurred_at=row["occurred_at"],
-        actor_id=_uuid(row["actor_id"]),
+        actor_id=as_optional_uuid(row["actor_id"]),
         action=row["action"],
         resource_type=row["resource_type"],
         resource_id=row["resource_id"],
-        clinic_id=_uuid(row["clinic_id"]),
+        clinic_id=as_optional_uuid(row["clinic_id"]),
         request_id=row["request_id"],
         outcome=Outcome(row["outcome"]),
         actor_role=row["actor_role"],
-        patient_id=_uuid(row["patient_id"]),
+        patient_id=as_optional_uuid(row["patient_id"]),
         client_ip=row["client_ip"],
         changed_fields=tuple(row["changed_fields"] or ()),
     )
