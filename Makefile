@@ -39,6 +39,7 @@ format: install
 bench: install
 	$(BIN)/python bench/asgi_servers.py
 	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/cache.py
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

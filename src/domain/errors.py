@@ -215,6 +215,22 @@ class ConsentExpired(DomainError):
     default_message = "The patient's consent for this use has expired."
 
 
+class WebhookSignatureInvalid(DomainError):
+    """A webhook whose signature does not match its body under our app secret."""
+
+    code = "WEBHOOK_SIGNATURE_INVALID"
+    category = ErrorCategory.AUTHORIZATION
+    default_message = "The webhook signature does not match the request body."
+
+
+class WebhookVerificationFailed(DomainError):
+    """A webhook subscription handshake that is not ours (wrong mode or verify token)."""
+
+    code = "WEBHOOK_VERIFICATION_FAILED"
+    category = ErrorCategory.AUTHORIZATION
+    default_message = "The webhook subscription could not be verified."
+
+
 class ResourceNotFound(DomainError):
     code = "NOT_FOUND"
     category = ErrorCategory.NOT_FOUND

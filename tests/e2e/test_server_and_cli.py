@@ -82,3 +82,31 @@ def test_keys_rotate_reseals_so_the_old_key_can_be_retired(tmp_path: Path) -> No
     only_new = base_env(tmp_path, SECURITY_PHI_ENCRYPTION_KEY=f"new:{new}")
     token = cli(tmp_path, "auth", "token", "--email", "ops@example.com", env=only_new)
     assert token.returncode == 0, token.stderr
+
+
+def test_sign_in_with_a_code_printed_by_the_console_channel(server: Server) -> None:
+    import re
+
+    from processes import wait_until
+
+    log = server.workdir / "server.log"
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        asked = client.post(
+            f"{BASE}/auth/request-otp", json={"email": "clinic.admin@demo.clinic", "deliveryMethod": "email"}
+        )
+        assert asked.status_code == 202
+        pattern = re.compile(r"\[email to clinic\.admin@demo\.clinic\] otp: code=(\d{6})")
+        wait_until(
+            lambda: pattern.search(log.read_text()) is not None, 30, "the console channel to print the code"
+        )
+        code = pattern.search(log.read_text()).group(1)
+        tokens = client.post(
+            f"{BASE}/auth/verify-otp", json={"email": "clinic.admin@demo.clinic", "code": code}
+        )
+        assert tokens.status_code == 200, tokens.text
+        me = client.get(
+            f"{BASE}/auth/me", headers={"Authorization": f"Bearer {tokens.json()['accessToken']}"}
+        )
+        assert me.json()["memberships"][0]["role"] == "CLINIC_ADMIN"
+    # The code reached the terminal through the console channel, never through the log.
+    assert not [line for line in log.read_text().splitlines() if code in line and " INFO " in line]

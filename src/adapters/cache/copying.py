@@ -71,6 +71,7 @@ def _compile(hint: Any, env: dict[Any, Any], seen: frozenset[Any]) -> Copier | N
         return _rebuilt(set, items[0]) if items else None
     if origin in _MAPPINGS and len(items) == 2 and items[0] is identity:
         value = items[1]
+        assert value is not None
         return dict if value is identity else (lambda v: {k: value(x) for k, x in v.items()})
     if isinstance(origin, type) and dataclasses.is_dataclass(origin):
         return _dataclass(origin, args, env, seen)
@@ -119,18 +120,21 @@ def _dataclass(cls: type, args: tuple[Any, ...], env: dict[Any, Any], seen: froz
     frozen = cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
     if frozen and all(part is identity for _, part in fields):
         return identity
-    shared = tuple(name for name, part in fields if part is identity)
-    copied = tuple((name, part) for name, part in fields if part is not identity)
-    new, assign = object.__new__, object.__setattr__
+    return _rebuilder(cls, fields)
 
-    def rebuild(value: Any) -> Any:
-        if type(value) is not cls:
-            return copy_module.deepcopy(value)  # a subclass may hold more than the annotations say
-        out = new(cls)
-        for name in shared:
-            assign(out, name, getattr(value, name))
-        for name, part in copied:
-            assign(out, name, part(getattr(value, name)))  # type: ignore[misc]
-        return out
 
-    return rebuild
+def _rebuilder(cls: type, fields: list[tuple[str, Copier | None]]) -> Copier:
+    """A function rebuilding ``cls`` field by field, generated like dataclasses' own __init__:
+    straight-line attribute copies run about five times faster than a loop over the fields."""
+    direct = cls.__setattr__ is object.__setattr__  # type: ignore[comparison-overlap]
+    lines = ["def rebuild(value):", "    if type(value) is not cls:", "        return deepcopy(value)"]
+    lines.append("    out = new(cls)")
+    namespace: dict[str, Any] = {"cls": cls, "new": object.__new__, "assign": object.__setattr__}
+    namespace["deepcopy"] = copy_module.deepcopy  # a subclass may hold more than the annotations say
+    for index, (name, part) in enumerate(fields):
+        read = f"value.{name}" if part is identity else f"copy_{index}(value.{name})"
+        namespace[f"copy_{index}"] = part
+        lines.append(f"    out.{name} = {read}" if direct else f"    assign(out, {name!r}, {read})")
+    lines.append("    return out")
+    exec("\n".join(lines), namespace)  # noqa: S102 - field names are identifiers of the class
+    return namespace["rebuild"]  # type: ignore[no-any-return]

@@ -7,10 +7,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 
+class _LeaderGone(Exception):
+    """The call running the work was cancelled: its followers try again (one of them leads)."""
+
+
 class SingleFlight:
-    """``run(key, work)`` starts ``work`` unless a run for ``key`` is in progress, and awaits it.
-    The run is a task of its own, shielded from its callers: one caller going away (a cancelled
-    request) cancels nothing for the others."""
+    """``run(key, work)`` runs ``work`` unless a run for ``key`` is in progress, then shares its
+    outcome. The first caller runs it in its own task (no task is created: a hit through the
+    shared layer stays one event-loop step shorter); if that caller is cancelled, the work stops
+    with it (so a loader never outlives its request) and the followers start over."""
 
     def __init__(self) -> None:
         self._runs: dict[str, asyncio.Future[Any]] = {}
@@ -19,15 +24,22 @@ class SingleFlight:
         return len(self._runs)
 
     async def run(self, key: str, work: Callable[[], Awaitable[Any]]) -> Any:
-        task = self._runs.get(key)
-        if task is None:
-            task = asyncio.ensure_future(work())
-            self._runs[key] = task
-            task.add_done_callback(lambda done: self._finished(key, done))
-        return await asyncio.shield(task)
-
-    def _finished(self, key: str, done: asyncio.Future[Any]) -> None:
-        if self._runs.get(key) is done:
-            del self._runs[key]
-        if not done.cancelled():
-            done.exception()  # retrieved: every caller may have gone; nothing left to warn about
+        while (running := self._runs.get(key)) is not None:
+            try:
+                return await asyncio.shield(running)  # a follower going away cancels nothing
+            except _LeaderGone:
+                continue
+        outcome = asyncio.get_running_loop().create_future()
+        self._runs[key] = outcome
+        try:
+            result = await work()
+        except BaseException as error:
+            outcome.set_exception(_LeaderGone() if isinstance(error, asyncio.CancelledError) else error)
+            outcome.exception()  # retrieved: no follower may be waiting, nothing to warn about
+            raise
+        else:
+            outcome.set_result(result)
+            return result
+        finally:
+            if self._runs.get(key) is outcome:
+                del self._runs[key]

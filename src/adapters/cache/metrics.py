@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 from application.ports.cache import CacheStats
-
-_COUNTED = tuple(
-    f.name for f in fields(CacheStats) if f.name not in ("l1_entries", "l1_bytes", "breaker_state")
-)
 
 
 class Counters:
-    """Every count CacheStats reports except sizes and the breaker's state."""
+    """Every count CacheStats reports, except sizes and the breaker's, which are read live."""
 
-    __slots__ = _COUNTED
+    __slots__ = (
+        "invalidations",
+        "l1_drops",
+        "l1_evictions",
+        "l1_hits",
+        "l2_errors",
+        "l2_hits",
+        "loader_calls",
+        "loader_errors",
+        "lock_waits",
+        "misses",
+        "refresh_failures",
+        "refreshes",
+        "stale_served",
+    )
 
     def __init__(self) -> None:
-        for name in _COUNTED:
-            setattr(self, name, 0)
+        self.l1_hits = self.l2_hits = self.misses = self.stale_served = 0
+        self.refreshes = self.refresh_failures = self.loader_calls = self.loader_errors = 0
+        self.lock_waits = self.l1_evictions = self.l1_drops = self.l2_errors = self.invalidations = 0
 
-    def snapshot(self, **extra: int | str) -> CacheStats:
-        values: dict[str, int | str] = {name: getattr(self, name) for name in _COUNTED}
-        return CacheStats(**(values | extra))  # type: ignore[arg-type]
+    def snapshot(
+        self, *, l1_entries: int, l1_bytes: int, breaker_state: str, breaker_opened: int
+    ) -> CacheStats:
+        return CacheStats(
+            **{name: getattr(self, name) for name in self.__slots__},
+            l1_entries=l1_entries,
+            l1_bytes=l1_bytes,
+            breaker_state=breaker_state,
+            breaker_opened=breaker_opened,
+        )

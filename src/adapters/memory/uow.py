@@ -45,12 +45,19 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._staged: dict[str, dict[Hashable, Any]] = {}
         self._checks: list[CommitCheck] = []
         self._audit: list[AuditEntry] = []
+        self._insert_only: set[tuple[str, Hashable]] = set()
 
     def stage(self, table: str, key: Hashable, value: Any, check: CommitCheck | None = None) -> None:
         self._staged.setdefault(table, {})[key] = copy.deepcopy(value)
         if check is not None:
             check(self._store)
             self._checks.append(check)
+
+    def stage_new(self, table: str, key: Hashable, value: Any) -> None:
+        """Stage a row that commit writes only if ``key`` is still absent then: the first unit
+        to commit wins, the others' rows are dropped without an error (idempotent inserts)."""
+        self.stage(table, key, value)
+        self._insert_only.add((table, key))
 
     def read(self, table: str, key: Hashable) -> Any | None:
         staged = self._staged.get(table, {})
@@ -70,7 +77,10 @@ class InMemoryUnitOfWork(UnitOfWork):
             for check in self._checks:
                 check(self._store)
             for table, rows in self._staged.items():
-                self._store.table(table).update(rows)
+                stored = self._store.table(table)
+                stored.update(
+                    {k: v for k, v in rows.items() if (table, k) not in self._insert_only or k not in stored}
+                )
             append_sealed(self._store, self._sealer, entries)
             self._store.audit.extend(entries)
         finally:
@@ -99,3 +109,4 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._staged.clear()
         self._checks.clear()
         self._audit.clear()
+        self._insert_only.clear()

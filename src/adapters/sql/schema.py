@@ -5,8 +5,15 @@ A module that defines Records must be imported here, or Alembic would not see it
 
 from __future__ import annotations
 
-from adapters.sql import audit_records, consent_records, otp_records, records, session_records
+from adapters.sql import (
+    audit_records,
+    consent_records,
+    otp_records,
+    outbox_records,
+    records,
+    session_records,
+)
 from adapters.sql.records import Base
 
-RECORD_MODULES = (records, session_records, otp_records, consent_records, audit_records)
+RECORD_MODULES = (records, session_records, otp_records, consent_records, audit_records, outbox_records)
 metadata = Base.metadata

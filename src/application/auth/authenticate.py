@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from uuid import UUID
+
+from application.caching import UNCACHED, QueryCache, cached
+from application.ports.cache import FREQUENT
 from application.ports.clock import Clock
 from application.ports.repositories import MembershipRepository, UserRepository
 from application.ports.security import AccessTokens
@@ -9,6 +14,7 @@ from application.ports.sessions import SessionRepository
 from application.ports.tenancy import TenantScope
 from domain.access import Actor, ClinicRole
 from domain.errors import InvalidCredentials
+from domain.identity import Membership, User
 
 
 class Authenticate:
@@ -16,6 +22,9 @@ class Authenticate:
 
     - The token must verify (TOKEN_EXPIRED for an expired one, INVALID_CREDENTIALS otherwise).
     - The user must still exist and be active: a deactivated user's tokens stop working at once.
+      (The user and their memberships are cached as sensitive data, encrypted outside the
+      process; a write to either drops them in every process after its commit, and these checks
+      run on the cached objects on every request.)
     - The token's session must be live: after logout or a revocation the access token is refused
       on the very next request. (Checked in the store on every request: a cache that a Redis
       outage left stale must not keep a revoked session alive.)
@@ -33,6 +42,7 @@ class Authenticate:
         sessions: SessionRepository,
         scope: TenantScope,
         clock: Clock,
+        cache: QueryCache = UNCACHED,
     ) -> None:
         self._tokens = tokens
         self._users = users
@@ -40,6 +50,7 @@ class Authenticate:
         self._sessions = sessions
         self._scope = scope
         self._clock = clock
+        self.cache = cache
 
     async def __call__(self, token: str, *, request_id: str | None) -> Actor:
         claims = self._tokens.verify(token)
@@ -47,11 +58,11 @@ class Authenticate:
             session = await self._sessions.get(claims.session_id)
             if session is None or session.user_id != claims.user_id or not session.is_live(self._clock.now()):
                 raise InvalidCredentials()
-        user = await self._users.get(claims.user_id)
+        user = await self.user(claims.user_id)
         if user is None or not user.active:
             raise InvalidCredentials()
         await self._scope.apply(user_id=user.id, clinic_ids=())
-        held = await self._memberships.of_user(user.id)
+        held = await self.memberships(user.id)
         actor = Actor(
             user_id=user.id,
             is_super_admin=user.is_super_admin,
@@ -62,3 +73,16 @@ class Authenticate:
         # From here on the store's own wall (row-level security) matches the caller's clinics.
         await self._scope.apply(user_id=user.id, clinic_ids=None if user.is_super_admin else actor.clinic_ids)
         return actor
+
+    @cached("user:{user_id}", policy=FREQUENT, tags=("user:{user_id}",), phi=True)
+    async def user(self, user_id: UUID) -> User | None:
+        return await self._users.get(user_id)
+
+    @cached(
+        "user:{user_id}:memberships",
+        policy=FREQUENT,
+        tags=("user:{user_id}", "memberships:{user_id}"),
+        phi=True,  # that someone is a patient of a clinic is health information
+    )
+    async def memberships(self, user_id: UUID) -> Sequence[Membership]:
+        return await self._memberships.of_user(user_id)

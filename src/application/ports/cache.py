@@ -155,3 +155,19 @@ class Cache(Protocol):
 
     @abstractmethod
     def stats(self) -> CacheStats: ...
+
+
+Owner = TypeVar("Owner")
+
+
+class DetachedReads(Protocol):
+    """Runs reads that belong to no request, for background cache refreshes.
+
+    ``run(owner, work)`` resolves a fresh ``owner`` (a query use case) with resources of its own
+    (its own database session, the system's tenant scope), calls ``work`` on it and releases
+    them. A refresh must not touch the request that found the stale value: that request may be
+    using its session at the same moment, or be gone. Access is not checked here: every caller
+    checks it on the cached object."""
+
+    @abstractmethod
+    async def run(self, owner: type[Owner], work: Callable[[Owner], Awaitable[T]]) -> T: ...

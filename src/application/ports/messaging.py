@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+from uuid import UUID
 
 from domain.messaging import Channel, MessageStatus, OutboundMessage
 
@@ -87,6 +89,9 @@ class StatusUpdate:
     error_code: str | None = None
     error_reason: str | None = None
     permanent: bool = False  # for FAILED: the provider's code says it can never succeed
+    # Our own OutboundMessage.id when the provider echoes it (WhatsApp: biz_opaque_callback_data).
+    # It is how an UNCERTAIN message, whose provider id never came back, is found and reconciled.
+    message_id: UUID | None = None
 
 
 class DeliveryStatuses(Protocol):
@@ -94,5 +99,76 @@ class DeliveryStatuses(Protocol):
     async def apply(self, update: StatusUpdate) -> bool:
         """Apply ``update`` to the message with that provider id, idempotently and only forward
         (DELIVERED after READ changes nothing; a duplicate changes nothing). Returns whether
-        anything changed; an unknown provider id changes nothing."""
+        anything changed; an unknown provider id changes nothing. With ``message_id`` the
+        message is found by our id when it has no provider id yet (or the same one).
+        The transitions are domain.message_delivery's."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Channels:
+    """The channels of the running profile, by what they carry. A Channel without an adapter here
+    is not delivered: its messages stay PENDING until one is configured."""
+
+    by_channel: Mapping[Channel, MessageChannel]
+
+    def get(self, channel: Channel) -> MessageChannel | None:
+        return self.by_channel.get(channel)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimedMessage:
+    """A message a relay holds: nobody else sends it before ``lease_until``. ``attempt`` counts
+    the claims of this message so far, this one included (1 for the first try)."""
+
+    message: OutboundMessage
+    attempt: int
+    lease_owner: str
+    lease_until: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settlement:
+    """What became of a claimed message.
+
+    ``status`` is PENDING (due again at ``next_attempt_at``), SENT (with ``delivery``), UNCERTAIN,
+    FAILED or DEAD. ``attempt_counted=False`` gives the attempt back (the message was never handed
+    to the provider: released, throttled, paused), so it does not bring the message closer to DEAD.
+    ``error`` is stored as the message's last error: a reason, never parameters (None keeps the
+    stored one; SENT clears it)."""
+
+    status: MessageStatus
+    next_attempt_at: datetime | None = None
+    attempt_counted: bool = True
+    error: str | None = None
+    delivery: Delivery | None = None
+
+
+class OutboxStore(Protocol):
+    """The relay's side of the outbox: claiming due messages under a lease, settling each.
+
+    Each call is its own short transaction, apart from any unit of work, and acts as the system
+    (every clinic). Several relays, in several processes, may call it at once."""
+
+    @abstractmethod
+    async def claim(
+        self,
+        *,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        channels: Collection[Channel],
+    ) -> Sequence[ClaimedMessage]:
+        """Take at most ``limit`` due messages of ``channels`` for ``owner`` until ``lease_until``,
+        oldest due first. Due: PENDING with ``next_attempt_at <= now``, or SENDING under a lease
+        that ended (its relay died). A message is held by one claim at a time: no two concurrent
+        callers get the same message. Each claim counts one attempt."""
+        ...
+
+    @abstractmethod
+    async def settle(self, claim: ClaimedMessage, settlement: Settlement, *, now: datetime) -> bool:
+        """Record ``settlement`` if the message is still held by ``claim`` (same owner and attempt,
+        still SENDING). Returns False, changing nothing, when the lease was lost (it ran out and
+        another relay claimed the message)."""
         ...

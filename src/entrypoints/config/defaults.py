@@ -5,13 +5,14 @@
 - DATABASE_URL: SQLite under APP_DATA_DIR for the memory and embedded profiles, PostgreSQL for
   the production profile. DATABASE_MIGRATE_URL defaults to the effective DATABASE_URL.
 - CACHE_PROVIDER: redis for the production profile, memory otherwise.
+- EMAIL_PROVIDER: smtp in production (APP_ENV or APP_PROFILE), console otherwise.
 """
 
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePath
 from typing import Any
 
-from entrypoints.config.fields import CacheProvider, Profile
+from entrypoints.config.fields import AppEnv, CacheProvider, EmailProvider, Profile
 
 CONTAINER_MARKERS = (Path("/.dockerenv"), Path("/run/.containerenv"))
 
@@ -52,6 +53,12 @@ def _cache_host(resolved: Resolved, in_container: bool) -> str:
     return _local_or(name, in_container)
 
 
+def _email_provider(resolved: Resolved, in_container: bool) -> EmailProvider:
+    # The console prints codes to the terminal, which production refuses (safety.py).
+    production = resolved["APP_ENV"] is AppEnv.PRODUCTION or resolved["APP_PROFILE"] is Profile.PRODUCTION
+    return EmailProvider.SMTP if production else EmailProvider.CONSOLE
+
+
 def _smtp_host(resolved: Resolved, in_container: bool) -> str:
     return _local_or("mailpit", in_container)
 
@@ -63,5 +70,6 @@ DERIVED: Mapping[str, Callable[[Resolved, bool], Any]] = {
     "DATABASE_MIGRATE_URL": _migrate_url,
     "CACHE_PROVIDER": _cache_provider,
     "CACHE_HOST": _cache_host,
+    "EMAIL_PROVIDER": _email_provider,
     "EMAIL_SMTP_HOST": _smtp_host,
 }

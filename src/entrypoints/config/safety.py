@@ -4,12 +4,15 @@ In every environment:
 - `*` in CORS_ALLOW_ORIGINS together with CORS_ALLOW_CREDENTIALS=true (any site could make
   credentialed requests);
 - WHATSAPP_ENABLED=true without WHATSAPP_ACCESS_TOKEN or WHATSAPP_PHONE_NUMBER_ID (messages,
-  OTP codes among them, would fail only when first sent).
+  OTP codes among them, would fail only when first sent);
+- EMAIL_SMTP_TLS=true together with EMAIL_SMTP_STARTTLS=true (one connection cannot do both).
 
 In production (APP_ENV=production or APP_PROFILE=production):
 - JWT_SECRET left at the development default, or shorter than 32 characters with HS256;
 - SECURITY_PHI_ENCRYPTION_KEY empty;
 - APP_DEBUG=true;
+- EMAIL_PROVIDER=console (the console channel prints messages, sign-in codes among them, to the
+  terminal);
 - SECURITY_OTP_HASH_KEY, SECURITY_BLIND_INDEX_KEY or SECURITY_AUDIT_KEY left at the development default.
 """
 
@@ -18,6 +21,7 @@ from entrypoints.config.fields import (
     DEFAULT_BLIND_INDEX_KEY,
     DEFAULT_JWT_SECRET,
     DEFAULT_OTP_HASH_KEY,
+    EmailProvider,
     JwtAlgorithm,
 )
 from entrypoints.config.sections import Settings
@@ -43,6 +47,8 @@ def _everywhere(settings: Settings) -> list[tuple[str, str]]:
         ):
             if not value:
                 problems.append((key, "required when WHATSAPP_ENABLED is true"))
+    if settings.email.smtp_tls and settings.email.smtp_starttls:
+        problems.append(("EMAIL_SMTP_TLS", "cannot be combined with EMAIL_SMTP_STARTTLS=true; choose one"))
     return problems
 
 
@@ -61,6 +67,8 @@ def _production(settings: Settings) -> list[tuple[str, str]]:
         problems.append(("SECURITY_PHI_ENCRYPTION_KEY", "required in production"))
     if settings.app.debug:
         problems.append(("APP_DEBUG", "must be false in production"))
+    if settings.email.provider is EmailProvider.CONSOLE:
+        problems.append(("EMAIL_PROVIDER", "the console channel is refused in production; use smtp"))
     for key, value, default in (
         ("SECURITY_OTP_HASH_KEY", settings.security.otp_hash_key, DEFAULT_OTP_HASH_KEY),
         ("SECURITY_BLIND_INDEX_KEY", settings.security.blind_index_key, DEFAULT_BLIND_INDEX_KEY),

@@ -71,6 +71,27 @@ class AppSettings:
     data_dir: str = setting("var", "Directory holding the embedded SQLite file and other local data.")
     seed_demo_data: bool = setting(True, "Load demo clinics and users into an empty store at start-up.")
     shutdown_timeout_seconds: float = setting(20.0, "Grace period for in-flight work at shutdown.", minimum=0)
+    outbox_batch_size: int = setting(20, "Outbound messages a relay claims at a time.", minimum=1)
+    outbox_lease_seconds: float = setting(
+        60.0,
+        "How long a relay holds claimed messages; a relay that dies releases them after this.",
+        minimum=1,
+    )
+    outbox_concurrency: int = setting(4, "Sends a relay runs at once per channel.", minimum=1)
+    outbox_max_attempts: int = setting(
+        12, "Attempts before a message that keeps failing is dead-lettered.", minimum=1
+    )
+    outbox_backoff_base_seconds: float = setting(
+        2.0, "Wait after a message's first failure (doubles per attempt, jittered).", minimum=0
+    )
+    outbox_backoff_max_seconds: float = setting(600.0, "Longest wait between two attempts.", minimum=0)
+    outbox_throttle_seconds: float = setting(
+        30.0, "Pause of a throttled channel or recipient when the provider names none.", minimum=0
+    )
+    outbox_probe_seconds: float = setting(
+        60.0, "A channel whose credentials are refused is probed once per this interval.", minimum=1
+    )
+    outbox_poll_seconds: float = setting(0.5, "How often an idle relay looks for due messages.", minimum=0.01)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,6 +159,31 @@ class CacheSettings:
     password: str = setting("", "Cache server password.", secret=True)
     socket_timeout_seconds: float = setting(0.5, "Timeout of one cache round trip.", minimum=0)
     l1_max_entries: int = setting(10_000, "Entries kept in the in-process L1 cache.", minimum=0)
+    enabled: bool = setting(True, "Cache reads at all; false sends every read to the database.")
+    l1_max_bytes: int = setting(
+        67_108_864, "Bytes the in-process L1 cache may hold (values counted encoded).", minimum=0
+    )
+    key_prefix: str = setting(
+        "cache", "Prefix of every key on the cache server (deployments sharing one server differ here)."
+    )
+    max_connections: int = setting(32, "Connections in the cache client's pool.", minimum=2)
+    compress_threshold_bytes: int = setting(
+        1024, "Values sent to the cache server above this size are compressed (zlib).", minimum=0
+    )
+    breaker_failures: int = setting(
+        5, "Failed cache-server calls within the window that open the circuit breaker.", minimum=1
+    )
+    breaker_window_seconds: float = setting(
+        10.0, "Window in which the circuit breaker counts failures.", minimum=0.1
+    )
+    breaker_reset_seconds: float = setting(
+        5.0, "How long the open breaker skips the cache server before one probe call.", minimum=0.1
+    )
+    lock_wait_ms: int = setting(
+        250,
+        "How long a process waits for another process loading the same key before loading itself.",
+        minimum=0,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -199,7 +245,11 @@ class LoggingSettings:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EmailSettings:
-    provider: EmailProvider = setting(EmailProvider.CONSOLE, "Where e-mail goes: the log, or an SMTP server.")
+    provider: EmailProvider = setting(
+        EmailProvider.CONSOLE,
+        "Where e-mail goes: the terminal (console, development only), or an SMTP server.",
+        doc_default="`console`; `smtp` in production",
+    )
     smtp_host: str = setting(
         "127.0.0.1", "SMTP server host.", doc_default="`127.0.0.1`; `mailpit` in a container"
     )
@@ -207,6 +257,8 @@ class EmailSettings:
     smtp_username: str = setting("", "SMTP user name (empty: no login).")
     smtp_password: str = setting("", "SMTP password.", secret=True)
     smtp_starttls: bool = setting(False, "Upgrade the SMTP connection with STARTTLS.")
+    smtp_tls: bool = setting(False, "Speak TLS from the first byte (SMTPS, port 465); not with STARTTLS.")
+    smtp_timeout_seconds: float = setting(10.0, "Timeout of each SMTP step.", minimum=0.1)
     from_address: str = setting("no-reply@clinic.local", "Sender address of outgoing e-mail.")
 
 
@@ -275,6 +327,9 @@ class WhatsAppSettings:
         "", "Token answering the webhook verification challenge.", secret=True
     )
     otp_template: str = setting("otp_code", "Template name of OTP messages.")
+    appointment_confirmation_template: str = setting(
+        "appointment_confirmation", "Template name of appointment confirmations."
+    )
     appointment_reminder_template: str = setting(
         "appointment_reminder", "Template name of appointment reminders."
     )
@@ -283,6 +338,14 @@ class WhatsAppSettings:
     )
     template_language: str = setting("en_US", "Language code of the templates.")
     messages_per_second: float = setting(20.0, "Outgoing message rate limit.", minimum=0)
+    connect_timeout_seconds: float = setting(
+        3.0, "Timeout for opening a connection to the Graph API.", minimum=0.1
+    )
+    request_timeout_seconds: float = setting(
+        10.0,
+        "Timeout for the Graph API's answer once a request is sent (the outcome is then unknown).",
+        minimum=0.1,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

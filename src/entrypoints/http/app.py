@@ -15,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from entrypoints.bootstrap import prepare_store
 from entrypoints.config import Settings
-from entrypoints.http import audit, clinics, consents, health, sign_in, users
+from entrypoints.http import audit, clinics, consents, health, one_time_codes, sign_in, users, webhooks
 from entrypoints.http.client_ip import parse_networks
 from entrypoints.http.errors import handle_exception
 from entrypoints.http.rate_limits import RequestThrottle
 from entrypoints.http.request_context import RequestContextMiddleware, require_json_body
 from entrypoints.ioc.profiles import build_container
 from entrypoints.observability.metrics import Metrics
+from entrypoints.worker import BackgroundRelay
 
 API_PREFIX = "/api/v1"
 
@@ -56,12 +57,15 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> L
     async def on_startup() -> None:
         await prepare_store(container, settings)
         await _watch_pool(container, metrics)
+        # Embedded: the outbox relay runs in this process (elsewhere this does nothing).
+        (await container.get(BackgroundRelay)).start()
 
     @get("/metrics", include_in_schema=False, media_type=Metrics.content_type)
     async def metrics_route() -> Response[bytes]:
         return Response(metrics.render(), media_type=Metrics.content_type)
 
     async def on_shutdown() -> None:
+        await (await container.get(BackgroundRelay)).stop()  # sends in flight finish first
         await container.close()
 
     app = Litestar(
@@ -73,8 +77,10 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> L
                     *clinics.ROUTES,
                     *users.ROUTES,
                     *sign_in.ROUTES,
+                    *one_time_codes.ROUTES,
                     *consents.ROUTES,
                     *audit.ROUTES,
+                    *webhooks.ROUTES,
                 ],
             ),
         ],

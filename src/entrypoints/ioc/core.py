@@ -19,8 +19,11 @@ from application.auth.authenticate import Authenticate
 from application.auth.issue_operator_token import IssueOperatorToken
 from application.auth.log_out import LogOut
 from application.auth.refresh_session import RefreshSession
+from application.auth.request_otp import RequestOtp
 from application.auth.session_tokens import SessionPolicy, SessionTokens
+from application.auth.verify_otp import VerifyOtp
 from application.auth.who_am_i import WhoAmI
+from application.caching import CacheInvalidator
 from application.clinics.add_location import AddLocation
 from application.clinics.create_clinic import CreateClinic
 from application.clinics.get_clinic import GetClinic
@@ -54,8 +57,9 @@ class SystemProvider(Provider):
     scope = Scope.APP
 
     @provide
-    def commit_listeners(self) -> CommitListeners:
-        return CommitListeners()
+    def commit_listeners(self, cache: CacheInvalidator) -> CommitListeners:
+        # Cached reads of what a unit wrote are dropped once it is durable, in every process.
+        return CommitListeners((cache,))
 
     clock = provide(SystemClock, provides=Clock)
     ids = provide(UuidV7Generator, provides=IdGenerator)
@@ -145,4 +149,6 @@ class UseCaseProvider(Provider):
         RevokeConsent,
         ListConsents,
         RequestEmergencyAccess,
+        RequestOtp,
+        VerifyOtp,
     )

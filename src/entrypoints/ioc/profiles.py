@@ -21,6 +21,7 @@ from entrypoints.config.sections import Profile
 from entrypoints.http.auth import ActorProvider
 from entrypoints.ioc.audit import AuditProvider, MemoryAuditProvider, SqlAuditProvider
 from entrypoints.ioc.cache import RedisProvider
+from entrypoints.ioc.caching import CachingProvider, LocalCacheProvider, SharedCacheProvider
 from entrypoints.ioc.core import SecurityProvider, SettingsProvider, SystemProvider, UseCaseProvider
 from entrypoints.ioc.identity import (
     IdentityPolicyProvider,
@@ -28,8 +29,17 @@ from entrypoints.ioc.identity import (
     RedisIdentityProvider,
     SqlIdentityProvider,
 )
+from entrypoints.ioc.messaging import (
+    ChannelsProvider,
+    InProcessRelayProvider,
+    MemoryMessagingProvider,
+    MessagingProvider,
+    SqlMessagingProvider,
+    WorkerRelayProvider,
+)
 from entrypoints.ioc.persistence import MemoryPersistenceProvider, SqlPersistenceProvider
 from entrypoints.ioc.readiness import ReadinessProbes
+from entrypoints.ioc.whatsapp import WhatsAppProvider
 
 
 class NoProbes(Provider):
@@ -59,12 +69,31 @@ class ProfileSpec:
 
 PROFILES: dict[Profile, ProfileSpec] = {
     Profile.MEMORY: ProfileSpec(
-        (MemoryPersistenceProvider, MemoryAuditProvider, InProcessIdentityProvider, NoProbes),
+        (
+            MemoryPersistenceProvider,
+            MemoryAuditProvider,
+            InProcessIdentityProvider,
+            LocalCacheProvider,
+            CachingProvider,
+            MemoryMessagingProvider,
+            NoProbes,
+        ),
         migrate_on_start=False,
         seed_on_start=True,
     ),
     Profile.EMBEDDED: ProfileSpec(
-        (SqlPersistenceProvider, SqlAuditProvider, SqlIdentityProvider, DatabaseProbes),
+        (
+            SqlPersistenceProvider,
+            SqlAuditProvider,
+            SqlIdentityProvider,
+            LocalCacheProvider,
+            CachingProvider,
+            SqlMessagingProvider,
+            ChannelsProvider,
+            WhatsAppProvider,  # the Cloud API in the WhatsApp slot when WHATSAPP_ENABLED
+            InProcessRelayProvider,
+            DatabaseProbes,
+        ),
         migrate_on_start=True,
         seed_on_start=True,
     ),
@@ -74,6 +103,12 @@ PROFILES: dict[Profile, ProfileSpec] = {
             SqlAuditProvider,
             RedisProvider,
             RedisIdentityProvider,
+            SharedCacheProvider,
+            CachingProvider,
+            SqlMessagingProvider,
+            ChannelsProvider,
+            WhatsAppProvider,  # the Cloud API in the WhatsApp slot when WHATSAPP_ENABLED
+            WorkerRelayProvider,
             DatabaseAndCacheProbes,
         ),
         migrate_on_start=False,
@@ -88,6 +123,7 @@ SHARED: tuple[type[Provider], ...] = (
     UseCaseProvider,
     AuditProvider,
     IdentityPolicyProvider,
+    MessagingProvider,
     ActorProvider,
     LitestarProvider,
 )

@@ -1,0 +1,1 @@
+"""The console channel: messages printed to the terminal, for development."""

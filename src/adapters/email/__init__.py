@@ -1,0 +1,1 @@
+"""The email channel: SMTP with aiosmtplib, plain text and HTML from templates."""

@@ -1,0 +1,50 @@
+"""What is in the outbox, for operators: recent messages, and counts by channel and status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from application.ports.outbox_admin import OutboxAdmin, OutboxCount, OutboxEntry
+from domain.messaging import MessageStatus
+
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListMessagesQuery:
+    status: MessageStatus | None = None
+    limit: int = 50
+
+
+class ListOutboundMessages:
+    """The newest messages (of one status when asked), at most 1000. Entries carry no
+    parameters; recipients are for the caller to mask (``mask_recipient``)."""
+
+    def __init__(self, admin: OutboxAdmin) -> None:
+        self._admin = admin
+
+    async def __call__(self, query: ListMessagesQuery) -> Sequence[OutboxEntry]:
+        return await self._admin.find(status=query.status, limit=max(1, min(query.limit, MAX_LIMIT)))
+
+
+class CountOutboundMessages:
+    """How many messages there are per channel and status, with the oldest of each."""
+
+    def __init__(self, admin: OutboxAdmin) -> None:
+        self._admin = admin
+
+    async def __call__(self) -> Sequence[OutboxCount]:
+        counts = await self._admin.counts()
+        return sorted(counts, key=lambda c: (c.channel.value, c.status.value))
+
+
+def mask_recipient(recipient: str) -> str:
+    """Enough of an address to tell messages apart, not enough to read it out: ``j***@example.org``,
+    ``+44*******789``."""
+    if "@" in recipient:
+        local, _, domain = recipient.partition("@")
+        return f"{local[:1]}***@{domain}"
+    if len(recipient) <= 6:
+        return "*" * len(recipient)
+    return recipient[:3] + "*" * (len(recipient) - 6) + recipient[-3:]

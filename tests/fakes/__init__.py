@@ -1,0 +1,1 @@
+"""Fakes of outside services, served over real sockets on loopback (tests, e2e, bench)."""

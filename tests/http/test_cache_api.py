@@ -1,0 +1,145 @@
+"""The cache through the whole request path: reads are cached, access is still checked on every
+request, and a write is seen on the next request, in this process (embedded) and in another
+app instance sharing Redis (production, two apps with their own containers and connections)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+from http_api import Api, assert_error, open_api, production_database
+
+from application.auth.issue_operator_token import IssueOperatorToken, IssueOperatorTokenCommand
+from application.clinics.create_clinic import CreateClinic, CreateClinicCommand
+from application.clinics.get_clinic import GetClinic
+from application.ports.cache import Cache
+from application.ports.repositories import ClinicRepository
+from application.users.create_super_admin import CreateSuperAdmin, CreateSuperAdminCommand
+from cache_support import delete_prefixed, new_prefix, reachable_redis, redis_address, wait_until
+from domain.access import Actor
+from entrypoints.bootstrap import as_system
+from entrypoints.config import Settings
+from entrypoints.ioc.caching import ContainerReads
+from entrypoints.ioc.profiles import build_container
+
+DEADLINE = 10.0
+
+
+async def test_a_membership_change_and_a_rename_are_seen_on_the_next_request(api: Api) -> None:
+    admin = await api.super_admin()
+    clinic = await api.demo_clinic_id()
+    user_id = await api.new_user("newcomer@example.com", "Newcomer")
+    newcomer = await api.auth("newcomer@example.com")
+    for _ in range(2):  # the second request reads the user and their memberships from the cache
+        assert_error(
+            await api.client.get(f"/api/v1/clinics/{clinic}", headers=newcomer), 403, "CLINIC_ACCESS_DENIED"
+        )
+    assert (await api.container.get(Cache)).stats().l1_hits >= 2
+
+    joined = await api.client.post(
+        f"/api/v1/clinics/{clinic}/members", json={"userId": user_id, "role": "DOCTOR"}, headers=admin
+    )
+    assert joined.status_code == 201, joined.text
+    seen = await api.client.get(f"/api/v1/clinics/{clinic}", headers=newcomer)
+    assert seen.status_code == 200, seen.text
+
+    renamed = await api.client.patch(
+        f"/api/v1/clinics/{clinic}", json={"name": "Renamed Clinic"}, headers=admin
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert (await api.client.get(f"/api/v1/clinics/{clinic}", headers=newcomer)).json()[
+        "name"
+    ] == "Renamed Clinic"
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+async def test_a_write_on_one_app_reaches_the_l1_of_another(tmp_path: Path) -> None:
+    redis = await reachable_redis()
+    prefix = new_prefix()
+    host, port, db = redis_address()
+    shared = {"CACHE_HOST": host, "CACHE_PORT": str(port), "CACHE_DB": str(db), "CACHE_KEY_PREFIX": prefix}
+    try:
+        async with production_database(tmp_path, **shared) as settings, AsyncExitStack() as stack:
+            admin = await stack.enter_async_context(_operator(settings, "ops@example.com"))
+            first = await stack.enter_async_context(_app(settings))
+            second = await stack.enter_async_context(_app(settings))
+            created = await first.client.post(
+                "/api/v1/clinics", json={"name": "Before", "timeZone": "UTC"}, headers=admin
+            )
+            clinic = created.json()["id"]
+            await _name(second, clinic, admin)  # the app's own loop builds its cache: now wait for it
+            caches = [await app.container.get(Cache) for app in (first, second)]
+            await wait_until(lambda: all(c.listener.connected for c in caches), what="both apps subscribed")
+            assert [await _name(second, clinic, admin) for _ in range(2)] == ["Before", "Before"]
+            assert (await second.container.get(Cache)).stats().l1_hits >= 1
+
+            renamed = await first.client.patch(
+                f"/api/v1/clinics/{clinic}", json={"name": "After"}, headers=admin
+            )
+            assert renamed.status_code == 200, renamed.text
+            loop = asyncio.get_running_loop()
+            give_up = loop.time() + DEADLINE
+            while await _name(second, clinic, admin) != "After":
+                if loop.time() > give_up:
+                    pytest.fail("the other app still serves the old clinic")
+    finally:
+        await delete_prefixed(redis, prefix)
+        await redis.aclose()
+
+
+async def _name(api: Api, clinic: str, headers: dict[str, str]) -> str:
+    return str((await api.client.get(f"/api/v1/clinics/{clinic}", headers=headers)).json()["name"])
+
+
+@asynccontextmanager
+async def _app(settings: Settings) -> AsyncIterator[Api]:
+    running = open_api(settings)
+    try:
+        yield await anext(running)
+    finally:
+        await running.aclose()
+
+
+@asynccontextmanager
+async def _operator(settings: Settings, email: str) -> AsyncIterator[dict[str, str]]:
+    """A super admin and their token, made through a container of the test's own loop (each
+    app's pools and clients belong to the app's loop)."""
+    container = build_container(settings)
+    try:
+        async with container() as request:
+            await as_system(request)
+            await (await request.get(CreateSuperAdmin))(CreateSuperAdminCommand(email=email, name="Ops"))
+            issued = await (await request.get(IssueOperatorToken))(IssueOperatorTokenCommand(email=email))
+        yield {"Authorization": f"Bearer {issued.token}"}
+    finally:
+        await container.close()
+
+
+async def test_a_background_refresh_reads_in_a_scope_of_its_own(api: Api) -> None:
+    clinic = UUID(await api.demo_clinic_id())
+    fresh = await ContainerReads(api.container).run(GetClinic, lambda read: read.load(clinic))
+    assert fresh is not None and fresh.id == clinic
+
+
+@pytest.mark.postgres
+async def test_a_background_refresh_sees_past_row_level_security(tmp_path: Path) -> None:
+    async with production_database(tmp_path) as settings:
+        container = build_container(settings)
+        try:
+            async with container() as request:
+                await as_system(request)
+                admin = Actor(user_id=uuid4(), is_super_admin=True)
+                created = await (await request.get(CreateClinic))(
+                    CreateClinicCommand(name="Walled", time_zone="UTC"), admin
+                )
+            async with container() as request:  # a request scope nobody widened sees no clinic
+                assert await (await request.get(ClinicRepository)).get(created.id) is None
+            refreshed = await ContainerReads(container).run(GetClinic, lambda read: read.load(created.id))
+            assert refreshed is not None and refreshed.name == "Walled"
+        finally:
+            await container.close()
