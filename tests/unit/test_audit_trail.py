@@ -155,7 +155,7 @@ async def test_member_reads_are_audited_as_phi_and_refusals_as_denied(audited: A
     )
 
     await audited.get_member()(clinic.id, patient.id, doctor)
-    with pytest.raises(ClinicAccessDenied) as refused:
+    with pytest.raises(UserNotFound) as refused:  # outside the clinic: existence never leaks
         await audited.get_member()(clinic.id, patient.id, receptionist_elsewhere)
     with pytest.raises(UserNotFound):
         await audited.get_member()(clinic.id, world.ids.new_id(), doctor)  # not a denial: no entry

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from application.access import require
+from application.access import require_in_clinic
 from application.audit.denials import DeniedAttempts
 from application.auditing import AuditEntries
 from application.ports.audit import PhiReadAudit
@@ -19,7 +19,8 @@ class GetMember:
 
     - Staff of the clinic and super admins may read it (as for the member list); a refusal is
       audited (DENIED).
-    - A user who is not a member of this clinic is USER_NOT_FOUND here.
+    - A user who is not a member of this clinic is USER_NOT_FOUND here, and so is everything for
+      someone outside the clinic: ids of another clinic reveal nothing.
     - That someone is a patient of a clinic is PHI: every read is audited (VIEW_MEMBER, on the
       clinic's chain, naming the patient when the member is one).
     """
@@ -40,7 +41,9 @@ class GetMember:
         return await self._denied.guard(lambda: self._read(clinic_id, user_id, actor))
 
     async def _read(self, clinic_id: UUID, user_id: UUID, actor: Actor) -> Membership:
-        require(actor, Action.VIEW_MEMBERS, clinic_id, resource=("membership", user_id))
+        require_in_clinic(
+            actor, Action.VIEW_MEMBERS, clinic_id, UserNotFound(), resource=("membership", user_id)
+        )
         membership = await self._memberships.get(clinic_id, user_id)
         if membership is None:
             raise UserNotFound()
