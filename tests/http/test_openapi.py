@@ -38,3 +38,19 @@ async def test_docs_page_is_served(api: Api) -> None:
     response = await api.client.get("/api/v1/schema")
     assert response.status_code == 200
     assert "html" in response.headers["content-type"]
+
+
+async def test_no_response_schema_carries_hashes_secrets_or_codes(api: Api) -> None:
+    document = (await api.client.get("/api/v1/schema/openapi.json")).json()
+    forbidden = ("hash", "secret", "password", "sealed", "otp", "code")
+    # Token pairs are the one place a client receives credentials, and the error envelope names
+    # its stable error code.
+    allowed = {("TokenOut", "accessToken"), ("TokenOut", "refreshToken"), ("ErrorBody", "code")}
+    leaks = [
+        (name, prop)
+        for name, schema in document["components"]["schemas"].items()
+        if not name.endswith("In")  # request bodies: a client sends its code, it is not sent back
+        for prop in schema.get("properties", {})
+        if any(word in prop.lower() for word in forbidden) and (name, prop) not in allowed
+    ]
+    assert leaks == []

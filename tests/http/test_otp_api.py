@@ -157,3 +157,21 @@ async def test_request_floods_reach_the_channel_only_as_the_limits_allow(tmp_pat
         many = [await request_code(api, f"random{i}@example.com") for i in range(1000)]
         assert {r.status_code for r in many} == {202}
         assert len(outbox.sent) <= 20
+
+
+async def test_guesses_spread_over_forwarded_addresses_still_lock_the_identity(tmp_path: Path) -> None:
+    outbox = RecordingOutbox()
+    async for api in open_api(embedded_settings(tmp_path, **UNLIMITED), Recording(outbox)):
+        await request_code(api, REGISTERED)
+        right = outbox.sent[0].parameters["code"]
+        wrong = "000000" if right != "000000" else "111111"
+        statuses = []
+        for i in range(100):
+            response = await api.client.post(
+                "/api/v1/auth/verify-otp",
+                json={"email": REGISTERED, "code": wrong},
+                headers={"X-Forwarded-For": f"198.51.100.{i}"},
+            )
+            statuses.append(response.status_code)
+        assert statuses[:4] == [401] * 4 and set(statuses[4:]) == {429}
+        assert_error(await verify(api, REGISTERED, right), 429, "ACCOUNT_LOCKED")
