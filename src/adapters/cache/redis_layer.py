@@ -21,7 +21,10 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as BrokenConnection
 
 ALL = "*"
-TAG_TTL_MS = 2 * 86_400_000  # longer than the longest preset (a day); an expired version costs a miss
+# A version must outlive the entries that carry it, or they miss early (never wrongly): it lives
+# twice the longest preset past the last entry stored with it (each store extends it), so the
+# all-entries tag never expires while the cache is in use, and unused tags go away.
+TAG_TTL_MS = 2 * 86_400_000
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 
@@ -126,14 +129,16 @@ class RedisLayer:
         created here), and release the loader lock, in one pipeline."""
         names = (*tags, ALL)
         stamped: list[tuple[str, bytes]] = []
+        fresh_until, expires_at = entry_times
         async with self.client.pipeline(transaction=False) as pipe:
             for name, version in zip(names, versions, strict=True):
                 if version is None:
                     version = new_version()
                     # NX: if another process created it meanwhile, this entry just never matches.
                     pipe.set(self._tag + name, version, nx=True, px=TAG_TTL_MS)
+                else:
+                    pipe.pexpire(self._tag + name, TAG_TTL_MS)
                 stamped.append((name, version))
-            fresh_until, expires_at = entry_times
             body = self._encoder.encode(RemoteEntry(fresh_until, expires_at, stamped, frame))
             pipe.set(self._entry + key, body, px=max(1, expires_at - now_ms))
             if release is not None:

@@ -43,7 +43,7 @@ class Refresher:
         task.add_done_callback(lambda _: self.running.pop(key, None))
 
     async def close(self) -> None:
-        await stop(list(self.running.values()))
+        await stop(list(self.running.values()), grace=0.5)
 
     async def _refresh(self, key: str, loader: Loader[Any], policy: CachePolicy, h: Handling) -> None:
         self._counters.refreshes += 1
