@@ -147,6 +147,17 @@ async def production_database(tmp_path: Path, **extra: str) -> AsyncIterator[Set
             **{**PRODUCTION_SECRETS, **extra},
         )
     finally:
+        from redis.asyncio import Redis
+
+        redis = Redis(host="127.0.0.1", port=6379, db=15, socket_timeout=2)
+        try:
+            keys = [key async for key in redis.scan_iter(f"{name}-cache*")]
+            if keys:
+                await redis.delete(*keys)
+        except Exception:  # Redis unreachable: nothing was written there either
+            pass
+        finally:
+            await redis.aclose()
         async with admin.connect() as connection:
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             await connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
