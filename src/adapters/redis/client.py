@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -25,4 +27,7 @@ def create_redis(options: RedisOptions) -> Redis:
         socket_timeout=options.socket_timeout_seconds,
         socket_connect_timeout=options.socket_timeout_seconds,
         health_check_interval=30,
+        # redis-py retries a timed-out call by default, so one call to a frozen Redis would stall
+        # for several timeouts: fail after one, and let the caller fail closed or fall back.
+        retry=Retry(NoBackoff(), 0),
     )
