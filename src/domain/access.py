@@ -35,6 +35,27 @@ class Action(StrEnum):
     REQUEST_EMERGENCY_ACCESS = "REQUEST_EMERGENCY_ACCESS"
     VIEW_AUDIT_TRAIL = "VIEW_AUDIT_TRAIL"
     VIEW_PLATFORM_AUDIT_TRAIL = "VIEW_PLATFORM_AUDIT_TRAIL"
+    # Clinical core: doctors and their schedules
+    VIEW_DOCTORS = "VIEW_DOCTORS"
+    MANAGE_DOCTORS = "MANAGE_DOCTORS"
+    VIEW_AVAILABILITY = "VIEW_AVAILABILITY"
+    # Patients' records
+    CREATE_PATIENT = "CREATE_PATIENT"
+    SEARCH_PATIENTS = "SEARCH_PATIENTS"
+    UPDATE_PATIENT = "UPDATE_PATIENT"
+    EXPORT_PATIENT_DATA = "EXPORT_PATIENT_DATA"
+    # Appointments (on one patient's data)
+    BOOK_APPOINTMENT = "BOOK_APPOINTMENT"
+    VIEW_APPOINTMENTS = "VIEW_APPOINTMENTS"
+    CONFIRM_APPOINTMENT = "CONFIRM_APPOINTMENT"
+    CANCEL_APPOINTMENT = "CANCEL_APPOINTMENT"
+    RESCHEDULE_APPOINTMENT = "RESCHEDULE_APPOINTMENT"
+    CHECK_IN_APPOINTMENT = "CHECK_IN_APPOINTMENT"
+    COMPLETE_APPOINTMENT = "COMPLETE_APPOINTMENT"
+    MARK_NO_SHOW = "MARK_NO_SHOW"
+    # Prescriptions
+    ISSUE_PRESCRIPTION = "ISSUE_PRESCRIPTION"
+    VIEW_PRESCRIPTIONS = "VIEW_PRESCRIPTIONS"
 
 
 class Decision(Enum):
@@ -55,6 +76,11 @@ POLICY: Mapping[Action, frozenset[Role]] = {
     Action.ADD_MEMBER: frozenset({Role.CLINIC_ADMIN}),
     Action.VIEW_MEMBERS: STAFF_ROLES,
     Action.VIEW_AUDIT_TRAIL: frozenset({Role.CLINIC_ADMIN}),
+    Action.VIEW_DOCTORS: ALL_ROLES,
+    Action.MANAGE_DOCTORS: frozenset({Role.CLINIC_ADMIN}),  # a doctor edits their own: see the use cases
+    Action.VIEW_AVAILABILITY: ALL_ROLES,
+    Action.CREATE_PATIENT: frozenset({Role.CLINIC_ADMIN, Role.DOCTOR, Role.RECEPTIONIST}),
+    Action.SEARCH_PATIENTS: frozenset({Role.DOCTOR, Role.RECEPTIONIST}),
 }
 
 # Platform actions: which clinic roles, held in any clinic, allow them (super admins always may).
@@ -76,6 +102,18 @@ PATIENT_POLICY: Mapping[Action, tuple[frozenset[Role], bool]] = {
     Action.MANAGE_CONSENT: (STAFF_ROLES, True),
     Action.VIEW_CONSENTS: (STAFF_ROLES, True),
     Action.REQUEST_EMERGENCY_ACCESS: (frozenset({Role.DOCTOR}), False),
+    Action.UPDATE_PATIENT: (CLINICAL_ROLES, True),
+    Action.EXPORT_PATIENT_DATA: (frozenset({Role.CLINIC_ADMIN}), True),
+    Action.BOOK_APPOINTMENT: (CLINICAL_ROLES, True),
+    Action.VIEW_APPOINTMENTS: (CLINICAL_ROLES, True),
+    Action.CONFIRM_APPOINTMENT: (CLINICAL_ROLES, True),
+    Action.CANCEL_APPOINTMENT: (CLINICAL_ROLES, True),
+    Action.RESCHEDULE_APPOINTMENT: (CLINICAL_ROLES, True),
+    Action.CHECK_IN_APPOINTMENT: (CLINICAL_ROLES, False),
+    Action.COMPLETE_APPOINTMENT: (frozenset({Role.DOCTOR}), False),
+    Action.MARK_NO_SHOW: (CLINICAL_ROLES, False),
+    Action.ISSUE_PRESCRIPTION: (frozenset({Role.DOCTOR}), False),
+    Action.VIEW_PRESCRIPTIONS: (frozenset({Role.DOCTOR}), True),
 }
 
 

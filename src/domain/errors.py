@@ -170,6 +170,66 @@ class AppointmentSlotUnavailable(DomainError):
     default_message = "This time is not available for booking. Please choose another slot."
 
 
+class DoctorNotFound(DomainError):
+    code = "DOCTOR_NOT_FOUND"
+    category = ErrorCategory.NOT_FOUND
+    default_message = "Doctor not found. Please check the doctor ID and try again."
+
+
+class DoctorAlreadyExists(DomainError):
+    code = "DOCTOR_ALREADY_EXISTS"
+    category = ErrorCategory.CONFLICT
+    default_message = "This user already has a doctor profile in the clinic."
+
+
+class TimeOffNotFound(DomainError):
+    code = "TIME_OFF_NOT_FOUND"
+    category = ErrorCategory.NOT_FOUND
+    default_message = "Time off not found. Please check the ID and try again."
+
+
+class PatientAlreadyExists(DomainError):
+    code = "PATIENT_ALREADY_EXISTS"
+    category = ErrorCategory.CONFLICT
+    default_message = "This person already has a patient record in the clinic."
+
+
+class AppointmentTransitionNotAllowed(DomainError):
+    code = "APPOINTMENT_TRANSITION_NOT_ALLOWED"
+    category = ErrorCategory.CONFLICT
+    default_message = "The appointment cannot make this change from its current status."
+
+
+class AppointmentHoldExpired(DomainError):
+    code = "APPOINTMENT_HOLD_EXPIRED"
+    category = ErrorCategory.CONFLICT
+    default_message = "The hold on this slot has expired. Please book the slot again."
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+    category = ErrorCategory.CONFLICT
+    default_message = "This Idempotency-Key was already used with a different request."
+
+
+class PrescriptionNotFound(DomainError):
+    code = "PRESCRIPTION_NOT_FOUND"
+    category = ErrorCategory.NOT_FOUND
+    default_message = "Prescription not found. Please check the prescription ID and try again."
+
+
+class PrescriptionSuperseded(DomainError):
+    code = "PRESCRIPTION_SUPERSEDED"
+    category = ErrorCategory.CONFLICT
+    default_message = "This prescription version was already corrected. Correct the latest version."
+
+
+class DocumentLinkInvalid(DomainError):
+    code = "DOCUMENT_LINK_INVALID"
+    category = ErrorCategory.AUTHENTICATION
+    default_message = "This link is invalid or has expired. Please ask the clinic for a new one."
+
+
 class VersionConflict(DomainError):
     code = "VERSION_CONFLICT"
     category = ErrorCategory.CONFLICT

@@ -15,7 +15,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from entrypoints.bootstrap import prepare_store
 from entrypoints.config import Settings
-from entrypoints.http import audit, clinics, consents, health, one_time_codes, sign_in, users, webhooks
+from entrypoints.http import (
+    appointment_lifecycle,
+    appointments,
+    audit,
+    clinics,
+    consents,
+    doctors,
+    health,
+    one_time_codes,
+    patients,
+    prescriptions,
+    sign_in,
+    users,
+    webhooks,
+)
 from entrypoints.http.client_ip import parse_networks
 from entrypoints.http.errors import handle_exception
 from entrypoints.http.rate_limits import RequestThrottle
@@ -79,6 +93,11 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> L
                     *sign_in.ROUTES,
                     *one_time_codes.ROUTES,
                     *consents.ROUTES,
+                    *doctors.ROUTES,
+                    *patients.ROUTES,
+                    *appointments.ROUTES,
+                    *appointment_lifecycle.ROUTES,
+                    *prescriptions.ROUTES,
                     *audit.ROUTES,
                     *webhooks.ROUTES,
                 ],

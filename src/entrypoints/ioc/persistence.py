@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.memory.audit import InMemoryAuditReader
 from adapters.memory.consent import InMemoryConsentRepository, InMemoryEmergencyGrantRepository
+from adapters.memory.events import InMemoryEventOutbox
 from adapters.memory.repositories import (
     InMemoryClinicRepository,
     InMemoryLocationRepository,
@@ -21,6 +22,7 @@ from adapters.memory.tenancy import InMemoryTenantScope
 from adapters.memory.uow import InMemoryUnitOfWork
 from adapters.sql.audit import SqlAuditReader
 from adapters.sql.consent import SqlConsentRepository, SqlEmergencyGrantRepository
+from adapters.sql.events import SqlEventOutbox
 from adapters.sql.engine import EngineOptions, create_engine, session_factory
 from adapters.sql.health import DatabaseProbe
 from adapters.sql.replicas import ReplicaSet
@@ -37,6 +39,7 @@ from adapters.sql.user_codec import UserCodec
 from application.auditing import AuditEntries
 from application.ports.audit import AuditReader
 from application.ports.consent import ConsentRepository, EmergencyGrantRepository
+from application.ports.events import EventFeed, EventOutbox
 from application.ports.crypto import BlindIndexer, FieldCipher
 from application.ports.repositories import (
     ClinicRepository,
@@ -75,6 +78,7 @@ class MemoryPersistenceProvider(Provider):
         InMemoryRefreshTokenRepository, provides=RefreshTokenRepository, scope=Scope.REQUEST
     )
     consents = provide(InMemoryConsentRepository, provides=ConsentRepository, scope=Scope.REQUEST)
+    events = provide(InMemoryEventOutbox, provides=AnyOf[EventOutbox, EventFeed], scope=Scope.REQUEST)
     emergency_grants = provide(
         InMemoryEmergencyGrantRepository, provides=EmergencyGrantRepository, scope=Scope.REQUEST
     )
@@ -156,6 +160,7 @@ class SqlPersistenceProvider(Provider):
     auth_sessions = provide(SqlSessionRepository, provides=SessionRepository, scope=Scope.REQUEST)
     refresh_tokens = provide(SqlRefreshTokenRepository, provides=RefreshTokenRepository, scope=Scope.REQUEST)
     consents = provide(SqlConsentRepository, provides=ConsentRepository, scope=Scope.REQUEST)
+    events = provide(SqlEventOutbox, provides=AnyOf[EventOutbox, EventFeed], scope=Scope.REQUEST)
     emergency_grants = provide(
         SqlEmergencyGrantRepository, provides=EmergencyGrantRepository, scope=Scope.REQUEST
     )

@@ -19,10 +19,17 @@ from adapters.sql.health import DatabaseProbe
 from entrypoints.config import Settings
 from entrypoints.config.sections import Profile
 from entrypoints.http.auth import ActorProvider
+from entrypoints.ioc.appointment_lifecycle import AppointmentLifecycleUseCases
+from entrypoints.ioc.appointments import (
+    AppointmentsUseCases,
+    MemoryAppointmentsProvider,
+    SqlAppointmentsProvider,
+)
 from entrypoints.ioc.audit import AuditProvider, MemoryAuditProvider, SqlAuditProvider
 from entrypoints.ioc.cache import RedisProvider
 from entrypoints.ioc.caching import CachingProvider, LocalCacheProvider, SharedCacheProvider
 from entrypoints.ioc.core import SecurityProvider, SettingsProvider, SystemProvider, UseCaseProvider
+from entrypoints.ioc.doctors import DoctorsUseCases, MemoryDoctorsProvider, SqlDoctorsProvider
 from entrypoints.ioc.identity import (
     IdentityPolicyProvider,
     InProcessIdentityProvider,
@@ -37,7 +44,13 @@ from entrypoints.ioc.messaging import (
     SqlMessagingProvider,
     WorkerRelayProvider,
 )
+from entrypoints.ioc.patients import MemoryPatientsProvider, PatientsUseCases, SqlPatientsProvider
 from entrypoints.ioc.persistence import MemoryPersistenceProvider, SqlPersistenceProvider
+from entrypoints.ioc.prescriptions import (
+    MemoryPrescriptionsProvider,
+    PrescriptionsUseCases,
+    SqlPrescriptionsProvider,
+)
 from entrypoints.ioc.readiness import ReadinessProbes
 from entrypoints.ioc.whatsapp import WhatsAppProvider
 
@@ -60,6 +73,16 @@ class DatabaseAndCacheProbes(Provider):
         return ReadinessProbes((database, cache))
 
 
+# The clinical core's repositories, per persistence kind.
+MEMORY_CLINICAL = (
+    MemoryDoctorsProvider,
+    MemoryPatientsProvider,
+    MemoryAppointmentsProvider,
+    MemoryPrescriptionsProvider,
+)
+SQL_CLINICAL = (SqlDoctorsProvider, SqlPatientsProvider, SqlAppointmentsProvider, SqlPrescriptionsProvider)
+
+
 @dataclass(frozen=True, slots=True)
 class ProfileSpec:
     providers: tuple[type[Provider], ...]
@@ -71,6 +94,7 @@ PROFILES: dict[Profile, ProfileSpec] = {
     Profile.MEMORY: ProfileSpec(
         (
             MemoryPersistenceProvider,
+            *MEMORY_CLINICAL,
             MemoryAuditProvider,
             InProcessIdentityProvider,
             LocalCacheProvider,
@@ -84,6 +108,7 @@ PROFILES: dict[Profile, ProfileSpec] = {
     Profile.EMBEDDED: ProfileSpec(
         (
             SqlPersistenceProvider,
+            *SQL_CLINICAL,
             SqlAuditProvider,
             SqlIdentityProvider,
             LocalCacheProvider,
@@ -100,6 +125,7 @@ PROFILES: dict[Profile, ProfileSpec] = {
     Profile.PRODUCTION: ProfileSpec(
         (
             SqlPersistenceProvider,
+            *SQL_CLINICAL,
             SqlAuditProvider,
             RedisProvider,
             RedisIdentityProvider,
@@ -121,6 +147,11 @@ SHARED: tuple[type[Provider], ...] = (
     SystemProvider,
     SecurityProvider,
     UseCaseProvider,
+    DoctorsUseCases,
+    PatientsUseCases,
+    AppointmentsUseCases,
+    AppointmentLifecycleUseCases,
+    PrescriptionsUseCases,
     AuditProvider,
     IdentityPolicyProvider,
     MessagingProvider,

@@ -1,0 +1,3 @@
+"""The patients tables (migration 0010)."""
+
+from __future__ import annotations

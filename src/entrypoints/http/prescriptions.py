@@ -1,0 +1,7 @@
+"""HTTP routes of the prescriptions capability."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []

@@ -1,0 +1,97 @@
+"""The domain-event outbox: one contract on memory, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from adapters.memory.events import InMemoryEventOutbox
+from adapters.memory.store import InMemoryStore
+from adapters.memory.uow import InMemoryUnitOfWork
+from adapters.sql.engine import session_factory
+from adapters.sql.events import SqlEventOutbox
+from adapters.sql.migrate import migrate
+from adapters.sql.tenancy import SCOPE_KEY
+from adapters.sql.uow import SqlUnitOfWork
+from conftest import ALL_BACKENDS, _open_engine, app_role_of
+from domain.events import DomainEvent, EventKind
+
+T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=ALL_BACKENDS)
+async def parts(request, tmp_path) -> AsyncIterator[Callable[[], tuple]]:
+    if request.param == "memory":
+        store = InMemoryStore()
+
+        def memory():
+            uow = InMemoryUnitOfWork(store)
+            return uow, InMemoryEventOutbox(uow)
+
+        yield memory
+        return
+    async with _open_engine(request.param, tmp_path) as engine:
+        role = app_role_of(engine)
+        await migrate(engine, app_role=role)
+        make = session_factory(engine, app_role=role)
+        opened = []
+
+        def sql():
+            session = make()
+            session.info[SCOPE_KEY] = ("*", "")
+            opened.append(session)
+            return SqlUnitOfWork(session), SqlEventOutbox(session)
+
+        try:
+            yield sql
+        finally:
+            for session in opened:
+                await session.close()
+
+
+def event(minutes: int, kind: EventKind = EventKind.APPOINTMENT_BOOKED) -> DomainEvent:
+    return DomainEvent(
+        id=uuid4(),
+        clinic_id=uuid4(),
+        kind=kind,
+        subject_id=uuid4(),
+        occurred_at=T0 + timedelta(minutes=minutes),
+        data={"doctorId": str(uuid4()), "startsAt": "2026-12-01T09:00:00Z"},
+    )
+
+
+async def test_events_exist_only_once_their_unit_commits(parts):
+    uow, outbox = parts()
+    later, first = event(5), event(1, EventKind.PRESCRIPTION_ISSUED)
+    await outbox.add(later)
+    await outbox.add(first)
+    _, reader = parts()
+    assert await reader.unpublished(limit=10) == []
+    await uow.commit()
+    _, reader = parts()
+    assert await reader.unpublished(limit=10) == [first, later]
+
+
+async def test_a_rolled_back_unit_leaves_no_event(parts):
+    uow, outbox = parts()
+    await outbox.add(event(1))
+    await uow.rollback()
+    _, reader = parts()
+    assert await reader.unpublished(limit=10) == []
+
+
+async def test_published_events_leave_the_feed(parts):
+    uow, outbox = parts()
+    one, two = event(1), event(2)
+    await outbox.add(one)
+    await outbox.add(two)
+    await uow.commit()
+    uow, feed = parts()
+    await feed.mark_published([one.id], at=T0 + timedelta(hours=1))
+    await uow.commit()
+    _, reader = parts()
+    assert await reader.unpublished(limit=10) == [two]
+    assert await reader.unpublished(limit=0) == []
