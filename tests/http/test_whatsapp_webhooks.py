@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from http_api import Api, assert_error, embedded_settings, open_api
-from whatsapp_api import VECTOR, VERIFY_TOKEN, open_webhook_api, signed
+from whatsapp_api import VECTOR, VERIFY_TOKEN, WEBHOOK_SECRETS, open_webhook_api, signed
 
 from fakes.graph_webhooks import WEBHOOK_PATH
 
@@ -112,3 +112,16 @@ async def test_webhook_routes_document_their_errors(api: Api) -> None:
     assert {"403", "500", "503"} <= set(item["get"]["responses"])
     assert {"400", "401", "403", "413", "415", "500", "503"} <= set(item["post"]["responses"])
     assert "security" not in item["post"]
+
+
+async def test_delivery_webhooks_are_not_counted_against_the_address_limit(tmp_path: Path) -> None:
+    """Meta sends statuses in bursts from a few addresses; the signature authenticates them."""
+    settings = embedded_settings(tmp_path, RATE_LIMIT_REQUESTS_PER_MINUTE="2", **WEBHOOK_SECRETS)
+    async for api in open_api(settings):
+        body = b'{"object":"whatsapp_business_account","entry":[]}'
+        for _ in range(5):
+            response = await api.client.post(WEBHOOK_PATH, content=body, headers=signed(body))
+            assert response.status_code == 200
+        for _ in range(2):
+            await api.client.get("/api/v1/clinics")
+        assert_error(await api.client.get("/api/v1/clinics"), 429, "RATE_LIMITED")

@@ -13,7 +13,9 @@ In production (APP_ENV=production or APP_PROFILE=production):
 - APP_DEBUG=true;
 - EMAIL_PROVIDER=console (the console channel prints messages, sign-in codes among them, to the
   terminal);
-- SECURITY_OTP_HASH_KEY, SECURITY_BLIND_INDEX_KEY or SECURITY_AUDIT_KEY left at the development default.
+- SECURITY_OTP_HASH_KEY, SECURITY_BLIND_INDEX_KEY or SECURITY_AUDIT_KEY left at the development default;
+- WHATSAPP_ENABLED=true without WHATSAPP_APP_SECRET or WHATSAPP_WEBHOOK_VERIFY_TOKEN (delivery
+  webhooks could not be verified, so uncertain sends would never be reconciled).
 """
 
 from entrypoints.config.fields import (
@@ -76,6 +78,14 @@ def _production(settings: Settings) -> list[tuple[str, str]]:
     ):
         if value == default:
             problems.append((key, "the development default is refused in production; set a random key"))
+    whatsapp = settings.whatsapp
+    if whatsapp.enabled:
+        for key, value in (
+            ("WHATSAPP_APP_SECRET", whatsapp.app_secret),
+            ("WHATSAPP_WEBHOOK_VERIFY_TOKEN", whatsapp.webhook_verify_token),
+        ):
+            if not value:
+                problems.append((key, "required in production when WHATSAPP_ENABLED is true"))
     return problems
 
 

@@ -24,6 +24,9 @@ from entrypoints.http.request_context import client_ip_of
 logger = logging.getLogger(__name__)
 
 AUTH_PREFIX = "/api/v1/auth/"
+# Meta's delivery webhooks: authenticated by their signature, and bursty by nature (a campaign's
+# statuses arrive together from a few addresses); counting them per address would drop statuses.
+EXEMPT_PREFIXES = ("/api/v1/webhooks/",)
 HEADERS_KEY = "rate_limit_headers"
 
 
@@ -55,7 +58,8 @@ class RequestThrottle:
     async def check(self, request: Request[Any, Any, Any]) -> None:
         """Count ``request``; raise RateLimited when a limit is exhausted. Sets the RateLimit
         headers of the tightest limit on the request's state for the response."""
-        if not self._enabled or not request.url.path.startswith("/api/"):
+        path = request.url.path
+        if not self._enabled or not path.startswith("/api/") or path.startswith(EXEMPT_PREFIXES):
             return
         tightest: tuple[str, RateLimit, RateDecision] | None = None
         for name, key, limit in self._applicable(request):

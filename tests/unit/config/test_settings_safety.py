@@ -124,3 +124,14 @@ def test_unsafe_and_invalid_keys_share_one_message(tmp_path: Path) -> None:
     found = problems({**SAFE_PRODUCTION, "APP_DEBUG": "true", "APP_PORT": "http"}, tmp_path)
 
     assert set(found) == {"APP_DEBUG", "APP_PORT"}
+
+
+def test_production_whatsapp_needs_the_webhook_secrets(tmp_path: Path) -> None:
+    whatsapp = {"WHATSAPP_ENABLED": "true", "WHATSAPP_ACCESS_TOKEN": "t", "WHATSAPP_PHONE_NUMBER_ID": "123"}
+    found = problems({**SAFE_PRODUCTION, **whatsapp}, tmp_path)
+
+    assert set(found) == {"WHATSAPP_APP_SECRET", "WHATSAPP_WEBHOOK_VERIFY_TOKEN"}
+    complete = {**whatsapp, "WHATSAPP_APP_SECRET": "s" * 32, "WHATSAPP_WEBHOOK_VERIFY_TOKEN": "v" * 16}
+    settings = load_settings({**SAFE_PRODUCTION, **complete}, base_dir=tmp_path, in_container=False)
+    assert settings.whatsapp.enabled is True
+    assert load_settings(whatsapp, base_dir=tmp_path, in_container=False).whatsapp.enabled is True
