@@ -113,26 +113,29 @@ class RequestContextMiddleware:
             await send(message)
 
         bound = log_context.request_id.set(request_id)
+        user_bound, clinic_bound = log_context.user_id.set(None), log_context.clinic_id.set(None)
         try:
             await self._app(scope, receive, send_with_id)
         finally:
+            self._finished(scope, state, status, time.perf_counter() - started, request_id)
             log_context.request_id.reset(bound)
-            elapsed = time.perf_counter() - started
-            if self._metrics is not None:
-                # The route template, never the path: ids must not become label values.
-                template = scope.get("path_template") or "unmatched"  # type: ignore[typeddict-item]
-                self._metrics.observe_request(template, scope["method"], status, elapsed)
-                if status == 429 and state.get("rate_limit_headers"):
-                    self._metrics.rate_limited.labels(
-                        state["rate_limit_headers"]["RateLimit-Policy"].split('"')[1]
-                    ).inc()
-            if self._access_log:
-                route = scope.get("path_template") or scope.get("path", "")  # type: ignore[typeddict-item]
-                access_logger.info(
-                    "%s %s %s %.1fms request_id=%s",
-                    scope["method"],
-                    route,
-                    status,
-                    elapsed * 1000,
-                    request_id,
-                )
+            log_context.user_id.reset(user_bound)
+            log_context.clinic_id.reset(clinic_bound)
+
+    def _finished(
+        self, scope: Scope, state: dict[str, Any], status: int, elapsed: float, request_id: str
+    ) -> None:
+        """Metrics and the access log line, still inside the request's log context."""
+        if self._metrics is not None:
+            # The route template, never the path: ids must not become label values.
+            template = scope.get("path_template") or "unmatched"  # type: ignore[typeddict-item]
+            self._metrics.observe_request(template, scope["method"], status, elapsed)
+            if status == 429 and state.get("rate_limit_headers"):
+                self._metrics.rate_limited.labels(
+                    state["rate_limit_headers"]["RateLimit-Policy"].split('"')[1]
+                ).inc()
+        if self._access_log:
+            route = scope.get("path_template") or scope.get("path", "")  # type: ignore[typeddict-item]
+            access_logger.info(
+                "%s %s %s %.1fms request_id=%s", scope["method"], route, status, elapsed * 1000, request_id
+            )
