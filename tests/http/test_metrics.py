@@ -1,4 +1,5 @@
-"""/metrics: requests by route template (never by id), latency, rate-limit refusals, pool use."""
+"""/metrics: requests by route template (never by id), latency, rate-limit refusals, pool use,
+cache hits by layer and the breaker state."""
 
 from __future__ import annotations
 
@@ -25,3 +26,24 @@ async def test_rate_limit_refusals_are_counted(tmp_path: Path) -> None:
             await api.client.post("/api/v1/auth/refresh", json={"refreshToken": "x"})
         text = (await api.client.get("/metrics")).text
         assert 'rate_limit_refusals_total{limit="auth-ip"} 2.0' in text
+
+
+def sample(text: str, name: str) -> float:
+    """The value of the sample line that starts with ``name`` (labels included)."""
+    for line in text.splitlines():
+        if line.rsplit(" ", 1)[0] == name:
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
+async def test_cache_hits_by_layer_and_breaker_state_are_exported(api: Api) -> None:
+    clinic, headers = await api.demo_clinic_id(), await api.super_admin()
+    before = (await api.client.get("/metrics")).text
+    for _ in range(3):
+        assert (await api.client.get(f"/api/v1/clinics/{clinic}", headers=headers)).status_code == 200
+    after = (await api.client.get("/metrics")).text
+    hits = 'cache_lookups_total{result="l1_hit"}'
+    assert sample(after, hits) >= sample(before, hits) + 2  # the clinic, read three times
+    assert sample(after, 'cache_breaker_state{state="none"}') == 1.0  # embedded: no L2, no breaker
+    assert sample(after, "cache_l1_entries") >= 1
+    assert "cache_loader_errors_total" in after

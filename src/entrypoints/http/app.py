@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from application.ports.cache import Cache
 from entrypoints.bootstrap import prepare_store
 from entrypoints.config import Settings
 from entrypoints.http import (
@@ -71,6 +72,8 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> L
     async def on_startup() -> None:
         await prepare_store(container, settings)
         await _watch_pool(container, metrics)
+        cache = await container.get(Cache)
+        metrics.watch_cache(lambda: cache.stats().as_dict())
         # Embedded: the outbox relay runs in this process (elsewhere this does nothing).
         (await container.get(BackgroundRelay)).start()
 
