@@ -43,3 +43,9 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: docs-check
+# The OpenAPI docs page in headless Chromium (Debian's chromium package; not part of `make test`).
+docs-check: install
+	npm ci --prefix .ci/docs_check --no-audit --no-fund
+	PYTHONPATH=src $(BIN)/python .ci/docs_check.py var/docs-check.png

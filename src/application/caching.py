@@ -205,12 +205,16 @@ class _HashingFormatter(string.Formatter):
         return super().convert_field(value, conversion)
 
 
+# Audited reads: they wrote nothing, so they invalidate nothing.
+READ_ACTIONS = ("VIEW_", "EXPORT_")
+
+
 def tags_written(entries: Iterable[AuditEntry]) -> tuple[str, ...]:
     """The cache tags of what a unit wrote, from its audit entries. Reads (``VIEW_*``) and refused
     attempts wrote nothing. Every read of a clinic's data carries ``clinic:<id>``."""
     tags: list[str] = []
     for entry in entries:
-        if entry.outcome is Outcome.DENIED or entry.action.startswith("VIEW_"):
+        if entry.outcome is Outcome.DENIED or entry.action.startswith(READ_ACTIONS):
             continue
         kind, rid, clinic = entry.resource_type, entry.resource_id, entry.clinic_id
         if kind == "clinic":
@@ -221,6 +225,12 @@ def tags_written(entries: Iterable[AuditEntry]) -> tuple[str, ...]:
             tags.append(f"user:{rid}")
         elif kind == "membership":  # its resource id is the member's user id
             tags += [f"memberships:{rid}", *([f"members:{clinic}"] if clinic else [])]
+        elif kind == "patient":  # a record written, deleted or purged
+            tags.append(f"patient:{rid}")
+        elif kind == "doctor":  # profile, schedule and time off: availability is tagged doctor:<id>
+            tags += [f"doctor:{rid}", *([f"doctors:{clinic}"] if clinic else [])]
+        elif kind == "appointment":  # its doctor's availability comes by UnitOfWork.touch
+            tags.append(f"appointment:{rid}")
     return tuple(dict.fromkeys(tags))
 
 
@@ -230,8 +240,8 @@ class CacheInvalidator(CommitListener):
     def __init__(self, cache: Cache) -> None:
         self._cache = cache
 
-    async def committed(self, entries: Sequence[AuditEntry]) -> None:
-        tags = tags_written(entries)
+    async def committed(self, entries: Sequence[AuditEntry], touched: Sequence[str] = ()) -> None:
+        tags = tuple(dict.fromkeys((*tags_written(entries), *touched)))
         if not tags:
             return
         try:

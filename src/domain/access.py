@@ -43,6 +43,7 @@ class Action(StrEnum):
     CREATE_PATIENT = "CREATE_PATIENT"
     SEARCH_PATIENTS = "SEARCH_PATIENTS"
     UPDATE_PATIENT = "UPDATE_PATIENT"
+    DELETE_PATIENT = "DELETE_PATIENT"
     EXPORT_PATIENT_DATA = "EXPORT_PATIENT_DATA"
     # Appointments (on one patient's data)
     BOOK_APPOINTMENT = "BOOK_APPOINTMENT"
@@ -103,6 +104,7 @@ PATIENT_POLICY: Mapping[Action, tuple[frozenset[Role], bool]] = {
     Action.VIEW_CONSENTS: (STAFF_ROLES, True),
     Action.REQUEST_EMERGENCY_ACCESS: (frozenset({Role.DOCTOR}), False),
     Action.UPDATE_PATIENT: (CLINICAL_ROLES, True),
+    Action.DELETE_PATIENT: (frozenset({Role.CLINIC_ADMIN}), False),  # soft delete; kept for retention
     Action.EXPORT_PATIENT_DATA: (frozenset({Role.CLINIC_ADMIN}), True),
     Action.BOOK_APPOINTMENT: (CLINICAL_ROLES, True),
     Action.VIEW_APPOINTMENTS: (CLINICAL_ROLES, True),

@@ -29,6 +29,7 @@ class Template(StrEnum):
     OTP = "otp"
     APPOINTMENT_CONFIRMATION = "appointment_confirmation"
     APPOINTMENT_REMINDER = "appointment_reminder"
+    APPOINTMENT_CANCELLATION = "appointment_cancellation"
     PRESCRIPTION_NOTICE = "prescription_notice"
 
 

@@ -57,9 +57,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _extensions() -> list[Any]:
     """Command groups in their own modules: each has ``COMMAND``, ``add_parser`` and ``run``."""
-    from entrypoints import cli_audit, cli_cache, cli_keys, cli_outbox, cli_worker
+    from entrypoints import cli_audit, cli_cache, cli_keys, cli_outbox, cli_records, cli_seed, cli_worker
 
-    return [cli_keys, cli_audit, cli_outbox, cli_worker, cli_cache]
+    return [cli_keys, cli_audit, cli_outbox, cli_worker, cli_cache, cli_records, cli_seed]
 
 
 async def _in_container(settings: Settings, work: Callable[[AsyncContainer], Awaitable[T]]) -> T:

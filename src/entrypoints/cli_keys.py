@@ -24,28 +24,32 @@ def _bar(done: int, total: int, width: int = 30) -> str:
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.sql.key_rotation import RotationProgress, rotate_user_keys
-    from adapters.sql.user_codec import UserCodec
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from adapters.sql.key_rotation import RotationProgress, rotate_sealed_columns
+    from application.ports.crypto import FieldCipher
     from entrypoints.ioc.profiles import build_container
 
     container = build_container(settings)
     try:
-        from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
         sessions = await container.get(async_sessionmaker[AsyncSession])
-        codec = await container.get(UserCodec)
+        cipher = await container.get(FieldCipher)
 
         def show(progress: RotationProgress) -> None:
             print(
-                f"\rusers {_bar(progress.examined, progress.total)} re-sealed {progress.rewritten}",
+                f"\r{progress.table:<18} {_bar(progress.examined, progress.total)}"
+                f" re-sealed {progress.rewritten}",
                 end="",
                 file=sys.stderr,
                 flush=True,
             )
 
-        done = await rotate_user_keys(sessions, codec, batch_size=args.batch_size, progress=show)
+        done = await rotate_sealed_columns(sessions, cipher, batch_size=args.batch_size, progress=show)
         print(file=sys.stderr)
-        print(f"Re-sealed {done.rewritten} of {done.examined} user rows under the active key.")
+        for table in done:
+            print(
+                f"{table.table}: re-sealed {table.rewritten} of {table.examined} rows under the active key."
+            )
         return 0
     finally:
         await container.close()

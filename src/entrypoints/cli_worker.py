@@ -1,4 +1,5 @@
-"""``healthcare worker``: deliver outbox messages until SIGTERM (or SIGINT).
+"""``healthcare worker``: deliver outbox messages until SIGTERM (or SIGINT), and turn domain events
+into messages (confirmations, reminders, cancellations, prescription notices) next to the relay.
 
 Graceful: on the signal, sends in flight finish and claimed messages not yet started are released
 at once (another worker takes them without waiting for their lease); then exit 0. A worker killed
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    commands.add_parser(COMMAND, help="deliver outbox messages until SIGTERM (the relay)")
+    commands.add_parser(COMMAND, help="deliver outbox messages and dispatch domain events until SIGTERM")
 
 
 def liveness_file() -> Path:
@@ -36,7 +37,7 @@ def liveness_file() -> Path:
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     from application.messaging.relay_messages import RelayMessages
     from entrypoints.ioc.profiles import PROFILES, build_container
-    from entrypoints.worker import RelayLoop
+    from entrypoints.worker import DispatchLoop, RelayLoop
 
     container = build_container(settings)
     alive = liveness_file()
@@ -57,8 +58,9 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         stop = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        dispatcher = await container.get(DispatchLoop)
         logger.info("outbox worker %s started", relay.owner)
-        await loop.run(stop)
+        await asyncio.gather(loop.run(stop), dispatcher.run(stop))
         logger.info("outbox worker %s stopped", relay.owner)
         return 0
     finally:

@@ -52,7 +52,8 @@ class Subject:
 
     async def stored(self, key: str) -> RemoteEntry | None:
         assert self.redis is not None
-        raw = await self.redis.get(f"{self.prefix}:e:{key}")
+        # an entry's key carries the hash tag {<key>} (one cluster slot with its loader lock)
+        raw = await self.redis.get(f"{self.prefix}:e:{{{key}}}")
         return None if raw is None else msgspec.msgpack.decode(raw, type=RemoteEntry)
 
 

@@ -115,3 +115,34 @@ async def test_only_live_grants_of_that_doctor_are_found_and_reasons_are_sealed(
     if session is not None:
         raw = (await session.execute(text("SELECT reason_sealed FROM emergency_grants"))).scalar_one()
         assert b"overdose" not in bytes(raw)
+
+
+async def test_every_grant_on_a_patient_is_listed_oldest_first_with_its_reason(parts, build: Build) -> None:
+    clinic, other_clinic, patient, doctor = build.id(), build.id(), build.id(), build.id()
+    start = build.now()
+    made = [
+        EmergencyGrant(
+            id=build.id(),
+            clinic_id=clinic_id,
+            patient_id=patient_id,
+            granted_to=doctor,
+            reason=f"Reason {n}",
+            granted_at=start + timedelta(minutes=minutes),
+            expires_at=start + timedelta(minutes=minutes + 30),
+        )
+        for n, (clinic_id, patient_id, minutes) in enumerate(
+            [
+                (clinic, patient, 90),
+                (clinic, patient, 0),
+                (other_clinic, patient, 10),
+                (clinic, build.id(), 5),
+            ]
+        )
+    ]
+    uow, _, grants, _ = parts()
+    for grant in made:
+        await grants.add(grant)
+    await uow.commit()
+    reader = parts()[2]
+    assert await reader.for_patient(clinic, patient) == [made[1], made[0]]
+    assert await reader.for_patient(clinic, build.id()) == []

@@ -52,12 +52,15 @@ async def parts(request, tmp_path) -> AsyncIterator[Callable[[], tuple]]:
                 await session.close()
 
 
-def event(minutes: int, kind: EventKind = EventKind.APPOINTMENT_BOOKED) -> DomainEvent:
+def event(
+    minutes: int, kind: EventKind = EventKind.APPOINTMENT_BOOKED, *, of: DomainEvent | None = None
+) -> DomainEvent:
+    """An event ``minutes`` after T0; with ``of``, about the same clinic and subject."""
     return DomainEvent(
         id=uuid4(),
-        clinic_id=uuid4(),
+        clinic_id=of.clinic_id if of else uuid4(),
         kind=kind,
-        subject_id=uuid4(),
+        subject_id=of.subject_id if of else uuid4(),
         occurred_at=T0 + timedelta(minutes=minutes),
         data={"doctorId": str(uuid4()), "startsAt": "2026-12-01T09:00:00Z"},
     )
@@ -95,3 +98,56 @@ async def test_published_events_leave_the_feed(parts):
     _, reader = parts()
     assert await reader.unpublished(limit=10) == [two]
     assert await reader.unpublished(limit=0) == []
+
+
+async def test_claims_take_one_subject_at_a_time_in_order(parts):
+    uow, outbox = parts()
+    booked = event(1)
+    moved, cancelled = event(2, EventKind.APPOINTMENT_RESCHEDULED, of=booked), event(3, of=booked)
+    other = event(4, EventKind.PRESCRIPTION_ISSUED)
+    for e in (cancelled, other, moved, booked):
+        await outbox.add(e)
+    await uow.commit()
+
+    for expected in ([booked, other], [moved], [cancelled]):
+        uow, feed = parts()
+        claimed = await feed.claim(limit=10)
+        assert claimed == expected
+        await feed.mark_published([e.id for e in claimed if e is not other], at=T0)
+        await uow.commit()
+        other = None
+    uow, feed = parts()
+    assert await feed.claim(limit=10) == []
+    await uow.rollback()
+
+
+async def test_a_claim_leaves_out_skipped_events(parts):
+    uow, outbox = parts()
+    one, two = event(1), event(2)
+    await outbox.add(one)
+    await outbox.add(two)
+    await uow.commit()
+    uow, feed = parts()
+    assert await feed.claim(limit=10, skip=[one.id]) == [two]
+    await uow.rollback()
+
+
+@pytest.mark.parametrize("parts", ["postgresql"], indirect=True)
+async def test_concurrent_claims_on_postgresql_never_share_an_event(parts):
+    uow, outbox = parts()
+    events = [event(i) for i in range(6)]
+    for e in events:
+        await outbox.add(e)
+    await uow.commit()
+
+    first_uow, first = parts()
+    second_uow, second = parts()
+    mine = await first.claim(limit=4)
+    theirs = await second.claim(limit=4)  # skips the rows the first holds, without waiting
+    assert mine == events[:4] and theirs == events[4:]
+    await first.mark_published([e.id for e in mine], at=T0)
+    await first_uow.commit()
+    await second_uow.rollback()  # released: claimable again
+    uow, feed = parts()
+    assert await feed.claim(limit=10) == events[4:]
+    await uow.rollback()

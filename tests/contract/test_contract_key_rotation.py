@@ -10,7 +10,7 @@ from sqlalchemy import text
 from adapters.crypto.blind_index import HmacBlindIndexer
 from adapters.crypto.field_cipher import AesGcmFieldCipher
 from adapters.sql.engine import session_factory
-from adapters.sql.key_rotation import rotate_user_keys
+from adapters.sql.key_rotation import rotate_sealed_columns
 from adapters.sql.migrate import migrate
 from adapters.sql.repositories import SqlUserRepository
 from adapters.sql.tenancy import SCOPE_KEY
@@ -26,7 +26,6 @@ INDEX = HmacBlindIndexer(b"rotation-index-key")
 async def test_rotation_reseals_every_row_and_a_second_run_does_nothing(sql_backend, tmp_path) -> None:
     build = Build()
     before = UserCodec(AesGcmFieldCipher("old", {"old": OLD}), INDEX)
-    after = UserCodec(AesGcmFieldCipher("new", {"new": NEW, "old": OLD}), INDEX)
     users = [build.user() for _ in range(7)]
     async with _open_engine(sql_backend, tmp_path) as engine:
         role = app_role_of(engine)
@@ -39,11 +38,15 @@ async def test_rotation_reseals_every_row_and_a_second_run_does_nothing(sql_back
             await SqlUnitOfWork(session).commit()
 
         seen = []
-        done = await rotate_user_keys(sessions, after, batch_size=3, progress=seen.append)
-        assert (done.examined, done.rewritten, done.total) == (7, 7, 7)
-        assert [p.examined for p in seen] == [3, 6, 7]
-        again = await rotate_user_keys(sessions, after, batch_size=3)
-        assert again.rewritten == 0
+        ring = AesGcmFieldCipher("new", {"new": NEW, "old": OLD})
+        done = {
+            p.table: p
+            for p in await rotate_sealed_columns(sessions, ring, batch_size=3, progress=seen.append)
+        }
+        assert (done["users"].examined, done["users"].rewritten, done["users"].total) == (7, 7, 7)
+        assert [p.examined for p in seen if p.table == "users"] == [3, 6, 7]
+        again = await rotate_sealed_columns(sessions, ring, batch_size=3)
+        assert sum(p.rewritten for p in again) == 0
 
         only_new = UserCodec(AesGcmFieldCipher("new", {"new": NEW}), INDEX)  # the old key retired
         async with sessions() as session:

@@ -18,6 +18,7 @@ DEFAULT_TEMPLATES: dict[tuple[str, str], TemplateSpec] = {
     ("otp_code", "en_US"): TemplateSpec(1, 1),
     ("appointment_confirmation", "en_US"): TemplateSpec(2),
     ("appointment_reminder", "en_US"): TemplateSpec(2),
+    ("appointment_cancellation", "en_US"): TemplateSpec(2),
     ("prescription_ready", "en_US"): TemplateSpec(2),
 }
 

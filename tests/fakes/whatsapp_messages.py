@@ -17,6 +17,7 @@ TEMPLATE_NAMES = TemplateNames(
         Template.OTP: "otp_code",
         Template.APPOINTMENT_CONFIRMATION: "appointment_confirmation",
         Template.APPOINTMENT_REMINDER: "appointment_reminder",
+        Template.APPOINTMENT_CANCELLATION: "appointment_cancellation",
         Template.PRESCRIPTION_NOTICE: "prescription_ready",
     },
     language="en_US",
@@ -25,6 +26,7 @@ PARAMETERS: Mapping[Template, Mapping[str, str]] = {
     Template.OTP: {"code": "482913", "ttl_minutes": "10"},
     Template.APPOINTMENT_CONFIRMATION: {"clinic_name": "Harbour Clinic", "starts_at": "Mon 2 Mar 09:30"},
     Template.APPOINTMENT_REMINDER: {"clinic_name": "Harbour Clinic", "starts_at": "Mon 2 Mar 09:30"},
+    Template.APPOINTMENT_CANCELLATION: {"clinic_name": "Harbour Clinic", "starts_at": "Mon 2 Mar 09:30"},
     Template.PRESCRIPTION_NOTICE: {
         "clinic_name": "Harbour Clinic",
         "link": "https://clinic.example/p/3f9c2b7e?sig=Yx2k",

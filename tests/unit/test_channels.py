@@ -17,6 +17,7 @@ PARAMETERS = {
     Template.OTP: {"code": "602214", "ttl_minutes": "5"},
     Template.APPOINTMENT_CONFIRMATION: {"clinic_name": "Quay", "starts_at": "Mon 2 Mar, 09:30 (Lisbon)"},
     Template.APPOINTMENT_REMINDER: {"clinic_name": "Quay", "starts_at": "Mon 2 Mar, 09:30 (Lisbon)"},
+    Template.APPOINTMENT_CANCELLATION: {"clinic_name": "Quay", "starts_at": "Mon 2 Mar, 09:30 (Lisbon)"},
     Template.PRESCRIPTION_NOTICE: {"clinic_name": "Quay", "link": "https://clinic.example/d/abc"},
 }
 

@@ -5,6 +5,9 @@ One subscriber task per process on the channel ``<prefix>:inv``. It pings the se
 does any error. On a lost connection the process drops its L1 (it may have missed
 invalidations) and keeps new L1 entries short-lived until it is subscribed again; once the
 subscription is confirmed it drops L1 once more, for the values read while it was away.
+On a Redis Cluster a published message reaches every node, so the subscription is to one node
+(the one serving the channel's slot); when that node is lost, so is the subscription, and the
+next one finds the channel's node anew.
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
-from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
-from adapters.cache.redis_layer import Invalidation
+from adapters.cache.redis_layer import Invalidation, RedisClient
 from adapters.cache.tasks import stop
 
 logger = logging.getLogger(__name__)
@@ -28,7 +31,7 @@ logger = logging.getLogger(__name__)
 class InvalidationListener:
     def __init__(
         self,
-        client: Redis,
+        client: RedisClient,
         channel: str,
         *,
         origin: str,
@@ -76,6 +79,9 @@ class InvalidationListener:
 
     async def _listen(self) -> None:
         loop = asyncio.get_running_loop()
+        if isinstance(self._client, RedisCluster):
+            async with asyncio.timeout(self._timeout * 2):
+                await self._client.initialize()  # the pubsub finds the channel's node in its map
         pubsub = self._client.pubsub()
         try:
             async with asyncio.timeout(self._timeout * 2):

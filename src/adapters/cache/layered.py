@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
 from adapters.cache.breaker import CircuitBreaker
 from adapters.cache.codec import ValueCodec
 from adapters.cache.invalidation import InvalidationListener
@@ -11,6 +9,7 @@ from adapters.cache.local_layer import LocalLayer
 from adapters.cache.metrics import Counters
 from adapters.cache.options import CacheOptions
 from adapters.cache.redis import shared_layer
+from adapters.cache.redis_layer import RedisClient
 from adapters.cache.tiered import TieredCache
 from application.ports.clock import Clock, MonotonicClock
 from application.ports.crypto import FieldCipher
@@ -25,7 +24,7 @@ class LayeredCache(TieredCache):
 
     def __init__(
         self,
-        client: Redis,
+        client: RedisClient,
         *,
         prefix: str,
         clock: Clock,

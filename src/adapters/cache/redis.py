@@ -7,6 +7,7 @@ import secrets
 import socket
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as BrokenConnection
@@ -16,7 +17,7 @@ from adapters.cache.codec import ValueCodec
 from adapters.cache.guarded import GuardedLayer
 from adapters.cache.metrics import Counters
 from adapters.cache.options import CacheOptions
-from adapters.cache.redis_layer import RedisLayer
+from adapters.cache.redis_layer import RedisClient, RedisLayer
 from adapters.cache.tiered import TieredCache
 from application.ports.clock import Clock, MonotonicClock
 from application.ports.crypto import FieldCipher
@@ -45,13 +46,32 @@ def cache_client(
     return Redis.from_pool(pool)
 
 
+def cache_cluster_client(
+    *, host: str, port: int, password: str, timeout: float, max_connections: int
+) -> RedisCluster:
+    """The same for a Redis Cluster seeded by ``host:port``: ``max_connections`` per node (a call
+    past them fails at once, counted as a cache error, rather than waiting), and no retry at all
+    (a cluster client retries timeouts too); a failed call makes the next one refresh the
+    cluster's map of slots."""
+    return RedisCluster(
+        host=host,
+        port=port,
+        password=password or None,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        socket_keepalive=True,
+        max_connections=max_connections,
+        retry=Retry(NoBackoff(), 0),
+    )
+
+
 def instance_id() -> str:
     """Names this process among those sharing the cache server (host, pid, random)."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 def shared_layer(
-    client: Redis,
+    client: RedisClient,
     *,
     prefix: str,
     counters: Counters,
@@ -68,7 +88,7 @@ class RedisCache(TieredCache):
 
     def __init__(
         self,
-        client: Redis,
+        client: RedisClient,
         *,
         prefix: str,
         clock: Clock,

@@ -17,9 +17,10 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
+from adapters.cache.redis_layer import RedisClient
 from adapters.cache.tasks import stop
 from application.ports.cache import Cache
 
@@ -42,7 +43,7 @@ class StatsBoard(ABC):
 
 
 class RedisStatsBoard(StatsBoard):
-    def __init__(self, client: Redis, *, prefix: str) -> None:
+    def __init__(self, client: RedisClient, *, prefix: str) -> None:
         self._client = client
         self._prefix = f"{prefix}:s:"
 
@@ -53,8 +54,14 @@ class RedisStatsBoard(StatsBoard):
         await self._client.delete(self._prefix + instance)
 
     async def read(self) -> dict[str, Snapshot]:
+        # On a cluster the scan visits every primary and the MGET is split by slot.
         keys = [key async for key in self._client.scan_iter(f"{self._prefix}*", count=500)]
-        values = await self._client.mget(keys) if keys else []
+        if not keys:
+            return {}
+        if isinstance(self._client, RedisCluster):
+            values = await self._client.mget_nonatomic(keys)
+        else:
+            values = await self._client.mget(keys)
         start = len(self._prefix)
         return {
             _text(key)[start:]: json.loads(value) for key, value in zip(keys, values, strict=True) if value

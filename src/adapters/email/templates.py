@@ -5,6 +5,7 @@ The parameters each template needs (a use case that adds a message must give the
     otp                        code, ttl_minutes
     appointment_confirmation   clinic_name, starts_at (a clinic-local time, as text)
     appointment_reminder       clinic_name, starts_at
+    appointment_cancellation   clinic_name, starts_at
     prescription_notice        clinic_name, link (the signed document link)
 
 Content carries the minimum: no diagnosis, no doctor's speciality, no medication names. Mail
@@ -49,6 +50,11 @@ _SPECS: dict[Template, _Spec] = {
         "Appointment reminder",
         "A reminder: you have an appointment at $clinic_name on $starts_at.\n\n"
         "To change or cancel it, sign in to the clinic's patient portal.",
+    ),
+    Template.APPOINTMENT_CANCELLATION: _Spec(
+        "Your appointment is cancelled",
+        "Your appointment at $clinic_name on $starts_at is cancelled.\n\n"
+        "To book another, sign in to the clinic's patient portal.",
     ),
     Template.PRESCRIPTION_NOTICE: _Spec(
         "A document from your clinic is ready",

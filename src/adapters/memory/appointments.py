@@ -13,7 +13,7 @@ from uuid import UUID
 
 from adapters.memory.store import InMemoryStore
 from adapters.memory.uow import InMemoryUnitOfWork
-from application.ports.appointments import AppointmentFilter, AppointmentRepository
+from application.ports.appointments import AppointmentFilter, AppointmentKey, AppointmentRepository
 from domain.appointments import Appointment
 from domain.errors import AppointmentConflict, VersionConflict
 from domain.scheduling import Interval
@@ -91,12 +91,12 @@ class InMemoryAppointmentRepository(AppointmentRepository):
         )
 
     async def list(
-        self, clinic_id: UUID, where: AppointmentFilter, *, after: UUID | None, limit: int
+        self, clinic_id: UUID, where: AppointmentFilter, *, after: AppointmentKey | None, limit: int
     ) -> Sequence[Appointment]:
         def wanted(a: Appointment) -> bool:
             return (
                 a.clinic_id == clinic_id
-                and (after is None or a.id > after)
+                and (after is None or (a.starts_at, a.id) > (after.starts_at, after.id))
                 and (where.doctor_id is None or a.doctor_id == where.doctor_id)
                 and (where.patient_id is None or a.patient_id == where.patient_id)
                 and (where.location_ids is None or a.location_id in where.location_ids)
@@ -105,4 +105,4 @@ class InMemoryAppointmentRepository(AppointmentRepository):
                 and (where.starts_before is None or a.starts_at < where.starts_before)
             )
 
-        return sorted(filter(wanted, self._uow.rows(TABLE)), key=lambda a: a.id)[:limit]
+        return sorted(filter(wanted, self._uow.rows(TABLE)), key=lambda a: (a.starts_at, a.id))[:limit]

@@ -36,6 +36,7 @@ def _matches(entry: AuditEntry, query: AuditQuery) -> bool:
         and (query.actor_id is None or entry.actor_id == query.actor_id)
         and (query.since is None or entry.occurred_at >= query.since)
         and (query.until is None or entry.occurred_at < query.until)
+        and (query.resources is None or (entry.resource_type, entry.resource_id) in query.resources)
     )
 
 

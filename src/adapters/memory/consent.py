@@ -42,3 +42,11 @@ class InMemoryEmergencyGrantRepository(EmergencyGrantRepository):
             and g.is_active(now)
         ]
         return max(live, key=lambda g: g.expires_at, default=None)
+
+    async def for_patient(self, clinic_id: UUID, patient_id: UUID) -> Sequence[EmergencyGrant]:
+        rows = [
+            g
+            for g in self._uow.rows("emergency_grants")
+            if g.clinic_id == clinic_id and g.patient_id == patient_id
+        ]
+        return sorted(rows, key=lambda g: (g.granted_at, g.id))

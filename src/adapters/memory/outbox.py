@@ -9,13 +9,13 @@ committed rows.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from adapters.memory.uow import InMemoryUnitOfWork
-from application.ports.messaging import Outbox
+from application.ports.messaging import Outbox, PendingMessages
 from application.ports.outbox_admin import OutboxAdmin, OutboxCount, OutboxEntry
 from domain.messaging import MessageStatus, OutboundMessage
 
@@ -61,16 +61,42 @@ class OutboxRow:
         )
 
 
-class InMemoryOutbox(Outbox):
+class InMemoryOutbox(Outbox, PendingMessages):
+    """``void`` releases a key by letting the next ``add`` with it replace the VOID row (the memory
+    store cannot rename a row's key): unlike SQL, the voided message is then gone from the store."""
+
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
 
     async def add(self, message: OutboundMessage) -> None:
         key = (message.clinic_id, message.idempotency_key)
-        if self._uow.read(TABLE, key) is not None:
+        existing: OutboxRow | None = self._uow.read(TABLE, key)
+        if existing is not None and existing.status is not MessageStatus.VOID:
             return
         row = OutboxRow(message=message, next_attempt_at=message.not_before, updated_at=message.created_at)
-        self._uow.stage_new(TABLE, key, row)
+        if existing is None:
+            self._uow.stage_new(TABLE, key, row)
+        else:
+            self._uow.stage(TABLE, key, row)
+
+    async def void(
+        self, clinic_id: UUID, *, key_prefix: str, keep: Collection[str] = (), now: datetime
+    ) -> int:
+        kept = set(keep)
+        voided = 0
+        for row in list(self._uow.rows(TABLE)):
+            m = row.message
+            if (
+                m.clinic_id == clinic_id
+                and row.status is MessageStatus.PENDING
+                and m.idempotency_key.startswith(key_prefix)
+                and m.idempotency_key not in kept
+            ):
+                self._uow.stage(
+                    TABLE, row.key, dataclasses.replace(row, status=MessageStatus.VOID, updated_at=now)
+                )
+                voided += 1
+        return voided
 
 
 class InMemoryOutboxAdmin(OutboxAdmin):

@@ -45,6 +45,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._staged: dict[str, dict[Hashable, Any]] = {}
         self._checks: list[CommitCheck] = []
         self._audit: list[AuditEntry] = []
+        self._touched: list[str] = []
         self._insert_only: set[tuple[str, Hashable]] = set()
 
     def stage(self, table: str, key: Hashable, value: Any, check: CommitCheck | None = None) -> None:
@@ -71,8 +72,12 @@ class InMemoryUnitOfWork(UnitOfWork):
     def record(self, *entries: AuditEntry) -> None:
         self._audit.extend(entries)
 
+    def touch(self, *tags: str) -> None:
+        self._touched.extend(tags)
+
     async def commit(self) -> None:
         entries = list(self._audit)
+        touched = tuple(dict.fromkeys(self._touched))
         try:
             for check in self._checks:
                 check(self._store)
@@ -86,7 +91,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         finally:
             self._clear()
         for listener in self._listeners.listeners:
-            await listener.committed(entries)
+            await listener.committed(entries, touched)
 
     async def rollback(self) -> None:
         self._clear()
@@ -109,4 +114,5 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._staged.clear()
         self._checks.clear()
         self._audit.clear()
+        self._touched.clear()
         self._insert_only.clear()

@@ -3,7 +3,9 @@
 Keys hold no PII: they are built from the identity's keyed hash. Times are passed in from our
 Clock (milliseconds since the epoch) rather than read from Redis, so every store agrees on time;
 Redis expiry (relative, so the two clocks need not agree) only cleans up. Redis unreachable:
-ServiceUnavailable (sign-in fails closed).
+ServiceUnavailable (sign-in fails closed). An identity's keys share the hash tag
+``{<identity hash>}``, so its transaction works on a Redis Cluster too (one slot), and identities
+spread over the cluster's nodes.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from adapters.redis.client import RedisClient
 from application.ports.otp import Guess, OtpStore
 from domain.errors import ServiceUnavailable
 from domain.otp import CODE_LIFETIME, MAX_GUESSES, OtpChallenge
@@ -54,7 +56,7 @@ def _ms(moment: datetime) -> int:
 
 
 class RedisOtpStore(OtpStore):
-    def __init__(self, client: Redis, *, prefix: str = "otp") -> None:
+    def __init__(self, client: RedisClient, *, prefix: str = "otp") -> None:
         self._client = client
         self._prefix = prefix
         self._guess = client.register_script(_GUESS)

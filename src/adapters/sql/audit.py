@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sql.audit_chain import ENTRY_COLUMNS, sealed_of
@@ -51,6 +51,20 @@ class SqlAuditReader(AuditReader):
             stmt = stmt.where(c.occurred_at >= query.since)
         if query.until is not None:
             stmt = stmt.where(c.occurred_at < query.until)
+        if query.resources is not None:
+            stmt = stmt.where(_any_resource(query.resources))
         async with translated(self._session):
             rows = (await self._session.execute(stmt)).mappings().all()
         return [sealed_of(row) for row in rows]
+
+
+def _any_resource(resources: frozenset[tuple[str, str]]) -> ColumnElement[bool]:
+    """One ``resource_type = t AND resource_id IN (...)`` per type: each part uses the index led
+    by (clinic_id, resource_type, resource_id)."""
+    c = _ENTRIES.c
+    by_type: dict[str, list[str]] = {}
+    for kind, rid in sorted(resources):
+        by_type.setdefault(kind, []).append(rid)
+    if not by_type:
+        return false()
+    return or_(*((c.resource_type == kind) & c.resource_id.in_(rids) for kind, rids in by_type.items()))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select
+from sqlalchemy import Row, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sql.consent_records import ConsentRow, EmergencyGrantRow
@@ -100,8 +101,20 @@ class SqlEmergencyGrantRepository(EmergencyGrantRepository):
         )
         async with translated(self._session):
             row = (await self._session.execute(statement)).one_or_none()
-        if row is None:
-            return None
+        return None if row is None else self._grant(row)
+
+    async def for_patient(self, clinic_id: UUID, patient_id: UUID) -> Sequence[EmergencyGrant]:
+        table = EmergencyGrantRow.__table__
+        statement = (
+            select(table)
+            .where(table.c.clinic_id == clinic_id, table.c.patient_id == patient_id)
+            .order_by(table.c.granted_at, table.c.id)
+        )
+        async with translated(self._session):
+            rows = (await self._session.execute(statement)).all()
+        return [self._grant(row) for row in rows]
+
+    def _grant(self, row: Row[Any]) -> EmergencyGrant:
         grant_id = as_uuid(row.id)
         reason = self._cipher.decrypt(
             bytes(row.reason_sealed), context=f"emergency_grants.reason:{grant_id}".encode()

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from adapters.sql.replicas import REPLICAS_KEY, ReplicaSet
+from adapters.sql.slow_queries import install_slow_query_log
 from adapters.sql.tenancy import ROLE_KEY, ScopedSession
 
 APPLICATION_NAME = "clinic-backend"
@@ -39,13 +41,19 @@ class EngineOptions:
     connect_timeout_seconds: float = 5.0
     echo: bool = False
     search_path: str | None = None
+    slow_query_ms: float | None = None  # log statements slower than this (None: no slow-query log)
+    pgbouncer: bool = False  # connected through PgBouncer in transaction mode: see pgbouncer_connect_args
 
 
 def create_engine(options: EngineOptions) -> AsyncEngine:
     url = make_url(options.url)
     if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, options)
-    return _postgres_engine(url, options)
+        engine = _sqlite_engine(url, options)
+    else:
+        engine = _postgres_engine(url, options)
+    if options.slow_query_ms is not None:
+        install_slow_query_log(engine.sync_engine, threshold_ms=options.slow_query_ms)
+    return engine
 
 
 def session_factory(
@@ -60,13 +68,37 @@ def session_factory(
     return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=ScopedSession, info=info)
 
 
-def _postgres_engine(url: URL, options: EngineOptions) -> AsyncEngine:
-    server_settings = {
-        "statement_timeout": str(options.statement_timeout_ms),
-        "application_name": APPLICATION_NAME,
+def pgbouncer_connect_args() -> dict[str, Any]:
+    """PgBouncer in transaction mode gives each transaction whichever server connection is free:
+    a statement prepared in one may be missing in the next, or clash by name with another
+    client's. So no statement is cached (neither asyncpg's cache nor SQLAlchemy's), and the ones
+    asyncpg must still prepare get unique names. (The tenant scope is already per transaction:
+    ``set_config(..., true)``, see adapters.sql.tenancy.)"""
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": _unique_statement_name,
     }
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid4().hex}__"
+
+
+def _postgres_engine(url: URL, options: EngineOptions) -> AsyncEngine:
+    server_settings = {"application_name": APPLICATION_NAME}
+    if not options.pgbouncer:
+        # PgBouncer refuses startup parameters it does not track: through it, set the timeout
+        # on the login role instead (ALTER ROLE ... SET statement_timeout).
+        server_settings["statement_timeout"] = str(options.statement_timeout_ms)
     if options.search_path:
         server_settings["search_path"] = options.search_path
+    connect_args: dict[str, Any] = {
+        "timeout": options.connect_timeout_seconds,
+        "server_settings": server_settings,
+    }
+    if options.pgbouncer:
+        connect_args.update(pgbouncer_connect_args())
     return create_async_engine(
         url,
         echo=options.echo,
@@ -75,7 +107,7 @@ def _postgres_engine(url: URL, options: EngineOptions) -> AsyncEngine:
         pool_timeout=options.pool_timeout_seconds,
         pool_recycle=options.pool_recycle_seconds,
         pool_pre_ping=options.pool_pre_ping,
-        connect_args={"timeout": options.connect_timeout_seconds, "server_settings": server_settings},
+        connect_args=connect_args,
     )
 
 

@@ -25,6 +25,7 @@ from application.ports.tenancy import TenantScope
 
 ROLE_KEY = "app_role"
 SCOPE_KEY = "tenant_scope"
+CONNECTIONS_KEY = "scoped_connections"
 _SET_SCOPE = text(
     "SELECT set_config('role', :role, true), set_config('app.clinic_scope', :clinics, true), "
     "set_config('app.user_id', :user_id, true)"
@@ -70,9 +71,23 @@ def _parameters(session: Session) -> dict[str, str]:
 def _apply_on_begin(session: Session, _transaction: SessionTransaction, connection: Any) -> None:
     if connection.dialect.name != "postgresql":
         return
+    # A transaction may hold two connections (the primary and a read replica): a scope applied
+    # later must reach both.
+    session.info.setdefault(CONNECTIONS_KEY, []).append(connection)
     parameters = _parameters(session)
     statement = _SET_SCOPE if parameters["role"] else _SET_SCOPE_KEEP_ROLE
     connection.execute(statement, parameters)
+
+
+@event.listens_for(ScopedSession, "after_transaction_end")
+def _forget_connections(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(CONNECTIONS_KEY, None)
+
+
+def _reapply(session: Session, parameters: dict[str, str]) -> None:
+    for connection in session.info.get(CONNECTIONS_KEY, ()):
+        connection.execute(_SET_SCOPE_KEEP_ROLE, parameters)
 
 
 class SqlTenantScope(TenantScope):
@@ -82,7 +97,7 @@ class SqlTenantScope(TenantScope):
     async def apply(self, *, user_id: UUID | None, clinic_ids: Collection[UUID] | None) -> None:
         clinics = "*" if clinic_ids is None else ",".join(sorted(str(c) for c in clinic_ids))
         self._session.info[SCOPE_KEY] = (clinics, str(user_id) if user_id else "")
-        # Inside a transaction already (the caller's own user row was read): apply it now too.
+        # Inside a transaction already (the caller's own user row was read): apply it now too,
+        # on every connection the transaction holds (a replica's as well as the primary's).
         if self._session.in_transaction() and self._session.bind.dialect.name == "postgresql":
-            parameters = _parameters(self._session.sync_session)
-            await self._session.execute(_SET_SCOPE_KEEP_ROLE, parameters)
+            await self._session.run_sync(_reapply, _parameters(self._session.sync_session))

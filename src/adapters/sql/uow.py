@@ -61,24 +61,30 @@ class SqlUnitOfWork(UnitOfWork):
         self._listeners = listeners or CommitListeners()
         self._retry = retry or RetryPolicy()
         self._audit: list[AuditEntry] = []
+        self._touched: list[str] = []
         self._sealer = sealer or ChainSealer(UNCONFIGURED_KEY)
         self._entries = audit
 
     def record(self, *entries: AuditEntry) -> None:
         self._audit.extend(entries)
 
+    def touch(self, *tags: str) -> None:
+        self._touched.extend(tags)
+
     async def commit(self) -> None:
         entries, self._audit = self._audit, []
+        touched, self._touched = tuple(dict.fromkeys(self._touched)), []
         async with translated(self._session):
             if entries:
                 await append_sealed(self._session, self._sealer, entries)
         async with translated(self._session, committing=True):
             await self._session.commit()
         for listener in self._listeners.listeners:
-            await listener.committed(entries)
+            await listener.committed(entries, touched)
 
     async def rollback(self) -> None:
         self._audit.clear()
+        self._touched.clear()
         await self._session.rollback()
 
     async def run(self, work: Callable[[], Awaitable[T]]) -> T:

@@ -25,6 +25,7 @@ BODY_PARAMETERS: Mapping[Template, tuple[str, ...]] = {
     Template.OTP: ("code",),
     Template.APPOINTMENT_CONFIRMATION: ("clinic_name", "starts_at"),
     Template.APPOINTMENT_REMINDER: ("clinic_name", "starts_at"),
+    Template.APPOINTMENT_CANCELLATION: ("clinic_name", "starts_at"),
     Template.PRESCRIPTION_NOTICE: ("clinic_name", "link"),
 }
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")

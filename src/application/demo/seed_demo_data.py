@@ -19,6 +19,7 @@ from domain.identity import Membership, Role, User
 
 DEMO_ADMIN_EMAIL = "admin@demo.clinic"
 DEMO_CLINIC_ADMIN_EMAIL = "clinic.admin@demo.clinic"
+DEMO_TIME_ZONE = "Europe/Berlin"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,7 +76,7 @@ class SeedDemoData:
         clinic = Clinic(
             id=self._ids.new_id(),
             name="Demo Family Clinic",
-            time_zone="Europe/Berlin",
+            time_zone=DEMO_TIME_ZONE,
             contact_email=Email("front.desk@demo.clinic"),
             contact_phone=PhoneNumber("+4930123456"),
             created_at=now,

@@ -8,7 +8,10 @@ Contract for every adapter (checked by tests/contract):
   check runs inside the single writer's transaction. A hold whose expiry has passed is not active.
 - ``update`` raises VERSION_CONFLICT when the stored version is not ``expected_version``.
 - ``busy`` returns the intervals of the doctor's active appointments overlapping ``span``.
-- Lists are keyset-paginated by id and filtered as the AppointmentFilter says.
+- ``list`` returns the clinic's appointments matching the AppointmentFilter, ordered by
+  (starts_at, id) ascending (a day view reads in time order), strictly after the position
+  ``after`` (None: from the first), at most ``limit``. The order needs an index led by clinic_id
+  whose tail is (starts_at, id) (migration 0011) so that page N costs what page 1 does.
 """
 
 from __future__ import annotations
@@ -22,6 +25,18 @@ from uuid import UUID
 
 from domain.appointments import Appointment, AppointmentStatus
 from domain.scheduling import Interval
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentKey:
+    """A position in an appointment list: its order is (starts_at, id)."""
+
+    starts_at: datetime
+    id: UUID
+
+    @classmethod
+    def of(cls, appointment: Appointment) -> AppointmentKey:
+        return cls(appointment.starts_at, appointment.id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,5 +74,7 @@ class AppointmentRepository(Protocol):
 
     @abstractmethod
     async def list(
-        self, clinic_id: UUID, where: AppointmentFilter, *, after: UUID | None, limit: int
-    ) -> Sequence[Appointment]: ...
+        self, clinic_id: UUID, where: AppointmentFilter, *, after: AppointmentKey | None, limit: int
+    ) -> Sequence[Appointment]:
+        """Ordered by (starts_at, id); rows with (starts_at, id) > (after.starts_at, after.id)."""
+        ...

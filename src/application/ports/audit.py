@@ -17,7 +17,9 @@ from domain.audit_chain import ChainHead, Checkpoint, SealedEntry
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AuditQuery:
     """One chain's entries (``clinic_id`` None: the platform's), narrowed by every filter given.
-    ``since`` is inclusive, ``until`` exclusive."""
+    ``since`` is inclusive, ``until`` exclusive. ``resources`` keeps the entries whose
+    (resource_type, resource_id) is one of its pairs (an empty set keeps none); callers keep it to
+    a few hundred pairs per query."""
 
     clinic_id: UUID | None
     resource_type: str | None = None
@@ -25,6 +27,7 @@ class AuditQuery:
     actor_id: UUID | None = None
     since: datetime | None = None
     until: datetime | None = None
+    resources: frozenset[tuple[str, str]] | None = None
 
 
 class AuditReader(Protocol):

@@ -31,3 +31,9 @@ class EmergencyGrantRepository(Protocol):
     ) -> EmergencyGrant | None:
         """The user's grant on the patient active at ``now``, if any."""
         ...
+
+    @abstractmethod
+    async def for_patient(self, clinic_id: UUID, patient_id: UUID) -> Sequence[EmergencyGrant]:
+        """Every grant on the patient in the clinic, expired ones included, oldest first
+        (by granted_at, then id)."""
+        ...

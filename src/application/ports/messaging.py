@@ -23,6 +23,22 @@ class Outbox(Protocol):
         ...
 
 
+class PendingMessages(Protocol):
+    """Taking back promises not yet kept, in the caller's unit of work (reminders of an appointment
+    that was cancelled or moved)."""
+
+    @abstractmethod
+    async def void(
+        self, clinic_id: UUID, *, key_prefix: str, keep: Collection[str] = (), now: datetime
+    ) -> int:
+        """Stage: every PENDING message of the clinic whose idempotency key starts with
+        ``key_prefix`` and is not in ``keep`` becomes VOID, and its key is released (renamed
+        ``<key>#void:<message id>``), so that the same promise can be made again later (an
+        appointment moved back to its first time). Messages being sent or already sent are left
+        alone. Returns how many were voided."""
+        ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Delivery:
     """What a channel accepted: the provider's id for the message (WhatsApp ``wamid``, an SMTP

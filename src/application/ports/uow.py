@@ -16,10 +16,10 @@ class CommitListener(Protocol):
     """Told what a unit did once it is durable (for example to invalidate cached reads)."""
 
     @abstractmethod
-    async def committed(self, entries: Sequence[AuditEntry]) -> None:
+    async def committed(self, entries: Sequence[AuditEntry], touched: Sequence[str] = ()) -> None:
         """Called after a successful commit with the unit's audit entries, which name every
-        resource it wrote. Must not raise: the commit has happened; failures are the listener's
-        to log."""
+        resource it wrote, and the cache tags it ``touch``-ed beyond them. Must not raise: the
+        commit has happened; failures are the listener's to log."""
         ...
 
 
@@ -38,6 +38,13 @@ class UnitOfWork(Protocol):
     @abstractmethod
     def record(self, *entries: AuditEntry) -> None:
         """Add audit entries to this unit; they are written by ``commit``, in the same transaction."""
+        ...
+
+    @abstractmethod
+    def touch(self, *tags: str) -> None:
+        """Name cache tags this unit's writes make stale beyond what its audit entries name (an
+        appointment write touches its doctor's availability, ``doctor:<id>``). The commit
+        listeners get them after ``commit``; a rolled-back unit forgets them."""
         ...
 
     @abstractmethod

@@ -92,6 +92,12 @@ class AppSettings:
         60.0, "A channel whose credentials are refused is probed once per this interval.", minimum=1
     )
     outbox_poll_seconds: float = setting(0.5, "How often an idle relay looks for due messages.", minimum=0.01)
+    appointment_hold_minutes: int = setting(
+        10,
+        'How long a held appointment (`"hold": true`) blocks its slot before it lapses unconfirmed.',
+        minimum=1,
+        maximum=1440,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,6 +129,12 @@ class DatabaseSettings:
     statement_timeout_ms: int = setting(15_000, "Server-side statement timeout (PostgreSQL).", minimum=0)
     connect_timeout_seconds: float = setting(5.0, "Timeout for opening a database connection.", minimum=0)
     echo: bool = setting(False, "Log every SQL statement (development only).")
+    slow_query_ms: int = setting(
+        200,
+        "Statements slower than this are logged (warning) with their fingerprint and duration, "
+        "never their parameters; `0` logs every statement.",
+        minimum=0,
+    )
     replica_urls: tuple[str, ...] = setting(
         (),
         "Read replicas (comma-separated SQLAlchemy URLs): reads are spread over the healthy ones; "
@@ -130,6 +142,11 @@ class DatabaseSettings:
         check=url_problem,
     )
     replica_check_seconds: float = setting(2.0, "How often each read replica is health-checked.", minimum=0.1)
+    pgbouncer: bool = setting(
+        False,
+        "Connections go through PgBouncer in transaction mode: no prepared-statement cache, unique "
+        "statement names, and no statement_timeout startup parameter (set it on the login role).",
+    )
     app_role: str = setting(
         "healthcare_app",
         "PostgreSQL role every transaction runs as (SET LOCAL ROLE), so row-level security applies; "
@@ -156,6 +173,11 @@ class CacheSettings:
     )
     port: int = setting(6379, "Cache server port.", minimum=1, maximum=65535)
     db: int = setting(0, "Redis logical database number.", minimum=0)
+    cluster: bool = setting(
+        False,
+        "The cache server is a Redis Cluster: `CACHE_HOST`/`CACHE_PORT` name one seed node (the "
+        "client finds the others) and `CACHE_DB` must be 0.",
+    )
     password: str = setting("", "Cache server password.", secret=True)
     socket_timeout_seconds: float = setting(0.5, "Timeout of one cache round trip.", minimum=0)
     l1_max_entries: int = setting(10_000, "Entries kept in the in-process L1 cache.", minimum=0)
@@ -303,6 +325,12 @@ class SecuritySettings:
     audit_retention_days: int = setting(
         2557, "Audit entries younger than this are never pruned (7 years).", minimum=1
     )
+    records_retention_days: int = setting(
+        3653,
+        "Deleted patient records are kept this long before `healthcare records purge` removes them "
+        "(10 years).",
+        minimum=1,
+    )
     trusted_proxies: tuple[str, ...] = setting(
         (), "Proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs).", check=address_problem
     )
@@ -311,6 +339,12 @@ class SecuritySettings:
     )
     otp_hash_key: str = setting(
         DEFAULT_OTP_HASH_KEY, "HMAC key for stored OTP codes; change it in production.", secret=True
+    )
+    prescription_link_ttl_hours: int = setting(
+        72,
+        "Lifetime of a prescription's signed document link (signed with a key derived from JWT_SECRET).",
+        minimum=1,
+        maximum=720,
     )
 
 
@@ -333,6 +367,9 @@ class WhatsAppSettings:
     appointment_reminder_template: str = setting(
         "appointment_reminder", "Template name of appointment reminders."
     )
+    appointment_cancellation_template: str = setting(
+        "appointment_cancellation", "Template name of appointment cancellation notices."
+    )
     prescription_notice_template: str = setting(
         "prescription_ready", "Template name of prescription notices."
     )
@@ -345,6 +382,49 @@ class WhatsAppSettings:
         10.0,
         "Timeout for the Graph API's answer once a request is sent (the outcome is then unknown).",
         minimum=0.1,
+    )
+
+
+def clock_time_problem(item: str) -> str | None:
+    hours, sep, minutes = item.partition(":")
+    well_formed = sep and len(minutes) == 2 and hours.isdigit() and minutes.isdigit()
+    return None if well_formed and int(hours) < 24 and int(minutes) < 60 else "expected HH:MM (24-hour)"
+
+
+def reminder_hours_problem(item: str) -> str | None:
+    try:
+        ok = 0 < float(item) <= 24 * 14
+    except ValueError:
+        ok = False
+    return None if ok else "expected hours between 0 and 336, such as 24,2"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessagingSettings:
+    """What patients are sent about their appointments and prescriptions (domain.notifications)."""
+
+    reminder_hours: tuple[str, ...] = setting(
+        ("24", "2"),
+        "Appointment reminders go out this many hours before the start (comma-separated; empty: none).",
+        check=reminder_hours_problem,
+    )
+    quiet_hours_start: str = setting(
+        "21:00",
+        "Start of the quiet hours (HH:MM, clinic-local): a reminder due inside them goes out just before.",
+        check=clock_time_problem,
+    )
+    quiet_hours_end: str = setting(
+        "08:00",
+        "End of the quiet hours (HH:MM, clinic-local); equal to the start: none.",
+        check=clock_time_problem,
+    )
+    public_url: str = setting(
+        "http://127.0.0.1:8088",
+        "Base URL of the API as patients reach it, for the links in messages (prescription documents).",
+        check=url_problem,
+    )
+    dispatch_batch_size: int = setting(
+        50, "Domain events the notification dispatcher handles per turn.", minimum=1, maximum=1000
     )
 
 
@@ -362,6 +442,7 @@ class Settings:
     cors: CorsSettings = field(default_factory=CorsSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
+    messaging: MessagingSettings = field(default_factory=MessagingSettings)
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property

@@ -25,6 +25,7 @@ from entrypoints.http import (
     doctors,
     health,
     one_time_codes,
+    patient_export,
     patients,
     prescriptions,
     sign_in,
@@ -35,6 +36,7 @@ from entrypoints.http.client_ip import parse_networks
 from entrypoints.http.errors import handle_exception
 from entrypoints.http.rate_limits import RequestThrottle
 from entrypoints.http.request_context import RequestContextMiddleware, require_json_body
+from entrypoints.http.security_headers import SecurityHeadersMiddleware
 from entrypoints.ioc.profiles import build_container
 from entrypoints.observability.metrics import Metrics
 from entrypoints.worker import BackgroundRelay
@@ -98,6 +100,7 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> L
                     *consents.ROUTES,
                     *doctors.ROUTES,
                     *patients.ROUTES,
+                    *patient_export.ROUTES,
                     *appointments.ROUTES,
                     *appointment_lifecycle.ROUTES,
                     *prescriptions.ROUTES,
@@ -128,6 +131,9 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> L
         trusted_proxies=parse_networks(settings.security.trusted_proxies),
         access_log=settings.logging.access_log,
         metrics=metrics,
+    )
+    app.asgi_handler = SecurityHeadersMiddleware(
+        app.asgi_handler, production=settings.is_production, docs_path=f"{API_PREFIX}/schema"
     )
     return app
 

@@ -5,14 +5,27 @@ The lifecycle use cases (cancel, reschedule, check-in, ...) are wired in appoint
 
 from __future__ import annotations
 
-from dishka import Provider, Scope, provide
+from datetime import timedelta
+
+from dishka import Provider, Scope, provide, provide_all
 
 from adapters.memory.appointments import InMemoryAppointmentRepository
+from adapters.sql.appointments import SqlAppointmentRepository
+from application.appointments.book_appointment import BookAppointment, BookingPolicy
+from application.appointments.confirm_hold import ConfirmAppointment
+from application.appointments.get_availability import GetAvailability
 from application.ports.appointments import AppointmentRepository
+from entrypoints.config import Settings
 
 
 class AppointmentsUseCases(Provider):
     scope = Scope.REQUEST
+
+    use_cases = provide_all(BookAppointment, ConfirmAppointment, GetAvailability)
+
+    @provide(scope=Scope.APP)
+    def booking_policy(self, settings: Settings) -> BookingPolicy:
+        return BookingPolicy(hold=timedelta(minutes=settings.app.appointment_hold_minutes))
 
 
 class MemoryAppointmentsProvider(Provider):
@@ -23,3 +36,5 @@ class MemoryAppointmentsProvider(Provider):
 
 class SqlAppointmentsProvider(Provider):
     scope = Scope.REQUEST
+
+    appointments = provide(SqlAppointmentRepository, provides=AppointmentRepository)

@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import TypeVar
 
 from dishka import AsyncContainer, Provider, Scope, provide
-from redis.asyncio import Redis
 
 from adapters.cache.breaker import CircuitBreaker
 from adapters.cache.clock import SystemMonotonicClock
 from adapters.cache.layered import LayeredCache
 from adapters.cache.local import MemoryCache
 from adapters.cache.options import CacheOptions
-from adapters.cache.redis import cache_client, instance_id
+from adapters.cache.redis import cache_client, cache_cluster_client, instance_id
 from adapters.cache.stats_boards import FileStatsBoard, RedisStatsBoard, StatsBoard, StatsPublisher
 from adapters.cache.tiered import TieredCache
+from adapters.redis.client import RedisClient
 from application.caching import CacheInvalidator, NoCache, QueryCache
 from application.ports.cache import Cache, DetachedReads
 from application.ports.clock import Clock
@@ -45,8 +45,16 @@ def options_of(settings: Settings, *, shared: bool) -> CacheOptions:
     )
 
 
-def client_of(settings: Settings) -> Redis:
+def client_of(settings: Settings) -> RedisClient:
     cache = settings.cache
+    if cache.cluster:
+        return cache_cluster_client(
+            host=cache.host,
+            port=cache.port,
+            password=cache.password,
+            timeout=cache.socket_timeout_seconds,
+            max_connections=cache.max_connections,
+        )
     return cache_client(
         host=cache.host,
         port=cache.port,
@@ -57,7 +65,7 @@ def client_of(settings: Settings) -> Redis:
     )
 
 
-def board_of(settings: Settings, client: Redis | None) -> StatsBoard | None:
+def board_of(settings: Settings, client: RedisClient | None) -> StatsBoard | None:
     """Where processes publish their counters: the cache server, a directory of the embedded
     profile, or nowhere (the memory profile keeps nothing beyond its process)."""
     if client is not None:

@@ -35,6 +35,7 @@ from application.consent.list_consents import ListConsents
 from application.consent.record_consent import RecordConsent
 from application.consent.request_emergency_access import RequestEmergencyAccess
 from application.consent.revoke_consent import RevokeConsent
+from application.demo.seed_clinical_demo import SeedClinicalDemo
 from application.demo.seed_demo_data import SeedDemoData
 from application.members.add_member import AddMember
 from application.members.get_member import GetMember
@@ -141,6 +142,7 @@ class UseCaseProvider(Provider):
         GetMember,
         ListMembers,
         SeedDemoData,
+        SeedClinicalDemo,
         SessionTokens,
         RefreshSession,
         LogOut,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dishka import Provider, Scope, provide
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.memory.otp_store import InMemoryOtpStore
 from adapters.ratelimit.limits_limiter import LimitsRateLimiter
+from adapters.redis.client import RedisClient
 from adapters.redis.otp_store import RedisOtpStore
 from adapters.sql.otp_store import SqlOtpStore
 from application.auth.otp_policy import OtpPolicy
@@ -84,11 +84,15 @@ class RedisIdentityProvider(Provider):
     scope = Scope.APP
 
     @provide
-    def otp_store(self, client: Redis) -> OtpStore:
+    def otp_store(self, client: RedisClient) -> OtpStore:
         return RedisOtpStore(client)
 
     @provide
     def limiter(self, settings: Settings) -> RateLimiter:
         cache = settings.cache
         auth = f":{cache.password}@" if cache.password else ""
-        return LimitsRateLimiter.on_redis(f"async+redis://{auth}{cache.host}:{cache.port}/{cache.db}")
+        if cache.cluster:
+            url = f"async+redis+cluster://{auth}{cache.host}:{cache.port}"
+        else:
+            url = f"async+redis://{auth}{cache.host}:{cache.port}/{cache.db}"
+        return LimitsRateLimiter.on_redis(url, timeout=cache.socket_timeout_seconds)

@@ -1,6 +1,7 @@
-"""Messaging providers: the outbox per store, the channels per profile, the relay.
+"""Messaging providers: the outbox per store, the channels per profile, the relay, and the
+notification dispatcher (domain events -> messages) that runs next to the relay.
 
-| profile    | outbox | email                              | WhatsApp          | relay                 |
+| profile    | outbox | email                              | WhatsApp          | relay + dispatcher    |
 |------------|--------|------------------------------------|-------------------|-----------------------|
 | memory     | memory | recording                          | recording         | run by tests          |
 | embedded   | SQL    | console (EMAIL_PROVIDER=smtp: SMTP) | console           | in the app's process  |
@@ -9,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import uuid
@@ -16,7 +18,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from dishka import Provider, Scope, provide, provide_all
+from dishka import AsyncContainer, Provider, Scope, provide, provide_all
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.console.channel import ConsoleChannel
@@ -30,18 +32,28 @@ from adapters.sql.outbox import SqlOutbox
 from adapters.sql.outbox_admin import SqlDeliveryStatuses, SqlOutboxAdmin
 from adapters.sql.outbox_codec import OutboxCodec
 from adapters.sql.outbox_relay import SqlOutboxStore
+from application.messaging.dispatch_events import DispatchEvents, DispatchResult
+from application.messaging.notification_policy import NotificationPolicy
 from application.messaging.outbox_report import CountOutboundMessages, ListOutboundMessages
 from application.messaging.relay_messages import RelayMessages
 from application.messaging.relay_policy import RelayPolicy
 from application.messaging.retry_message import RetryMessage
 from application.ports.clock import Clock
 from application.ports.crypto import FieldCipher
-from application.ports.messaging import Channels, DeliveryStatuses, MessageChannel, Outbox, OutboxStore
+from application.ports.messaging import (
+    Channels,
+    DeliveryStatuses,
+    MessageChannel,
+    Outbox,
+    OutboxStore,
+    PendingMessages,
+)
 from application.ports.outbox_admin import OutboxAdmin
 from domain.messaging import Channel
+from domain.notifications import QuietHours, ReminderPolicy, parse_clock_time
 from entrypoints.config import Settings
 from entrypoints.config.fields import EmailProvider
-from entrypoints.worker import BackgroundRelay, RelayLoop
+from entrypoints.worker import BackgroundRelay, DispatchLoop, RelayLoop
 
 
 def relay_policy(settings: Settings) -> RelayPolicy:
@@ -56,6 +68,32 @@ def relay_policy(settings: Settings) -> RelayPolicy:
         throttle_pause=timedelta(seconds=app.outbox_throttle_seconds),
         probe_interval=timedelta(seconds=app.outbox_probe_seconds),
     )
+
+
+def notification_policy(settings: Settings) -> NotificationPolicy:
+    messaging = settings.messaging
+    windows = sorted({timedelta(hours=float(h)) for h in messaging.reminder_hours}, reverse=True)
+    quiet = QuietHours(
+        parse_clock_time(messaging.quiet_hours_start), parse_clock_time(messaging.quiet_hours_end)
+    )
+    return NotificationPolicy(
+        reminders=ReminderPolicy(windows=tuple(windows), quiet=quiet),
+        public_url=messaging.public_url,
+        link_ttl=timedelta(hours=settings.security.prescription_link_ttl_hours),
+    )
+
+
+class ContainerDispatch:
+    """One dispatcher turn in a request scope of its own (DispatchEvents acts as the system)."""
+
+    def __init__(self, container: AsyncContainer, batch_size: int) -> None:
+        self._container = container
+        self._batch_size = batch_size
+
+    async def __call__(self, stop: asyncio.Event) -> DispatchResult:
+        async with self._container() as request:
+            dispatch = await request.get(DispatchEvents)
+            return await dispatch(limit=self._batch_size, stop=stop)
 
 
 def relay_owner() -> str:
@@ -84,6 +122,18 @@ class MessagingProvider(Provider):
 
     use_cases = provide_all(RetryMessage, ListOutboundMessages, CountOutboundMessages, scope=Scope.REQUEST)
 
+    @provide(scope=Scope.APP)
+    def notifications(self, settings: Settings) -> NotificationPolicy:
+        return notification_policy(settings)
+
+    dispatch_events = provide(DispatchEvents, scope=Scope.REQUEST)
+
+    @provide(scope=Scope.APP)
+    def dispatch_loop(self, container: AsyncContainer, settings: Settings) -> DispatchLoop:
+        batch = settings.messaging.dispatch_batch_size
+        turn = ContainerDispatch(container, batch)
+        return DispatchLoop(turn, batch_size=batch, poll_seconds=settings.app.outbox_poll_seconds)
+
 
 class MemoryMessagingProvider(Provider):
     """Memory profile: the outbox in the memory store, recording channels, no background relay
@@ -91,6 +141,10 @@ class MemoryMessagingProvider(Provider):
 
     @provide(scope=Scope.REQUEST)
     def outbox(self, uow: InMemoryUnitOfWork) -> Outbox:
+        return InMemoryOutbox(uow)
+
+    @provide(scope=Scope.REQUEST)
+    def pending(self, uow: InMemoryUnitOfWork) -> PendingMessages:
         return InMemoryOutbox(uow)
 
     @provide(scope=Scope.REQUEST)
@@ -123,6 +177,10 @@ class SqlMessagingProvider(Provider):
 
     @provide(scope=Scope.REQUEST)
     def outbox(self, session: AsyncSession, codec: OutboxCodec) -> Outbox:
+        return SqlOutbox(session, codec)
+
+    @provide(scope=Scope.REQUEST)
+    def pending(self, session: AsyncSession, codec: OutboxCodec) -> PendingMessages:
         return SqlOutbox(session, codec)
 
     @provide(scope=Scope.REQUEST)
@@ -183,11 +241,12 @@ def email_channel(settings: Settings) -> MessageChannel:
 
 
 class InProcessRelayProvider(Provider):
-    """Embedded: the relay runs in the app's process (started by the app, stopped on close)."""
+    """Embedded: the relay and the dispatcher run in the app's process (started by the app,
+    stopped on close), so `make run` sends confirmations and reminders."""
 
     @provide(scope=Scope.APP)
-    async def background(self, loop: RelayLoop) -> AsyncIterator[BackgroundRelay]:
-        relay = BackgroundRelay(loop)
+    async def background(self, loop: RelayLoop, dispatcher: DispatchLoop) -> AsyncIterator[BackgroundRelay]:
+        relay = BackgroundRelay(loop, dispatcher)
         yield relay
         await relay.stop()
 

@@ -22,8 +22,8 @@ from adapters.memory.tenancy import InMemoryTenantScope
 from adapters.memory.uow import InMemoryUnitOfWork
 from adapters.sql.audit import SqlAuditReader
 from adapters.sql.consent import SqlConsentRepository, SqlEmergencyGrantRepository
-from adapters.sql.events import SqlEventOutbox
 from adapters.sql.engine import EngineOptions, create_engine, session_factory
+from adapters.sql.events import SqlEventOutbox
 from adapters.sql.health import DatabaseProbe
 from adapters.sql.replicas import ReplicaSet
 from adapters.sql.repositories import (
@@ -39,8 +39,8 @@ from adapters.sql.user_codec import UserCodec
 from application.auditing import AuditEntries
 from application.ports.audit import AuditReader
 from application.ports.consent import ConsentRepository, EmergencyGrantRepository
-from application.ports.events import EventFeed, EventOutbox
 from application.ports.crypto import BlindIndexer, FieldCipher
+from application.ports.events import EventFeed, EventOutbox
 from application.ports.repositories import (
     ClinicRepository,
     LocationRepository,
@@ -96,6 +96,8 @@ def engine_options(settings: Settings, *, url: str | None = None) -> EngineOptio
         statement_timeout_ms=db.statement_timeout_ms,
         connect_timeout_seconds=db.connect_timeout_seconds,
         echo=db.echo,
+        slow_query_ms=db.slow_query_ms,
+        pgbouncer=db.pgbouncer,
     )
 
 

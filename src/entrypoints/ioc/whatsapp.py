@@ -26,6 +26,7 @@ def whatsapp_options(settings: Settings) -> WhatsAppOptions:
                 Template.OTP: whatsapp.otp_template,
                 Template.APPOINTMENT_CONFIRMATION: whatsapp.appointment_confirmation_template,
                 Template.APPOINTMENT_REMINDER: whatsapp.appointment_reminder_template,
+                Template.APPOINTMENT_CANCELLATION: whatsapp.appointment_cancellation_template,
                 Template.PRESCRIPTION_NOTICE: whatsapp.prescription_notice_template,
             },
             language=whatsapp.template_language,

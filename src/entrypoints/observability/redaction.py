@@ -6,7 +6,8 @@ What it removes:
 - the configured secrets themselves (JWT and HMAC keys, PHI keys, passwords, tokens);
 - bearer tokens and JWTs; refresh tokens and other long random tokens;
 - email addresses (kept: the domain) and phone numbers (kept: the last two digits);
-- one-time codes: any standalone run of exactly six digits.
+- one-time codes: any standalone run of exactly six digits;
+- ``token=`` values in query strings (signed document links: a link is a credential).
 It is a last line of defence: code must still not log PHI in the first place.
 """
 
@@ -17,6 +18,7 @@ import re
 from collections.abc import Iterable
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?i)([?&;]|%3F|%26)(token=)[^&\s\"'<>]*"), r"\1\2[redacted]"),
     (re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer [redacted]"),
     (re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), "[jwt]"),
     (re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9.-]+\.[A-Za-z]{2,})"), r"[email]@\1"),

@@ -71,6 +71,7 @@ def test_lines_are_grouped_by_section_with_their_source(tmp_path: Path) -> None:
         "[cors]",
         "[security]",
         "[whatsapp]",
+        "[messaging]",
     ]
     assert "APP_PORT = 9001  (.env)" in lines
     assert "APP_DEBUG = false  (default)" in lines
