@@ -40,6 +40,8 @@ bench: install
 	$(BIN)/python bench/asgi_servers.py
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/cache.py
+	$(BIN)/python bench/booking.py
+	$(BIN)/python bench/messaging.py
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

@@ -152,6 +152,15 @@ async def test_overlaps_are_refused_for_the_doctor_and_for_the_patient(parts, bu
     assert mine == [Interval(book.at(0), book.at(30))]
 
 
+async def test_the_longest_appointment_still_blocks_its_last_minutes(parts, build: Build) -> None:
+    """SQL bounds the overlap search by the longest appointment (8 h): the bound must not hide one."""
+    book = Book(build)
+    doctor = build.id()
+    await _store(parts(), book(0, 480, doctor=doctor, patient=build.id()), book.now)
+    await _refused(parts(), book(470, 30, doctor=doctor, patient=build.id()), book.now)
+    await _store(parts(), book(480, 30, doctor=doctor, patient=build.id()), book.now)
+
+
 async def test_other_clinics_and_other_people_do_not_clash(parts, build: Build) -> None:
     book = Book(build)
     doctor, patient = build.id(), build.id()

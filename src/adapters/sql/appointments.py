@@ -38,7 +38,7 @@ from adapters.sql.errors import translated
 from adapters.sql.values import as_uuid
 from application.ports.appointments import AppointmentFilter, AppointmentKey, AppointmentRepository
 from application.ports.crypto import FieldCipher
-from domain.appointments import Appointment, AppointmentStatus, Cancellation
+from domain.appointments import MAX_DURATION, Appointment, AppointmentStatus, Cancellation
 from domain.errors import AppointmentConflict, VersionConflict
 from domain.scheduling import Interval
 
@@ -55,7 +55,9 @@ def _active(now: datetime) -> ColumnElement[bool]:
 
 
 def _overlapping(start: datetime, end: datetime) -> ColumnElement[bool]:
-    return and_(T.c.starts_at < end, T.c.ends_at > start)
+    # No appointment is longer than MAX_DURATION, so one that overlaps [start, end) starts after
+    # start - MAX_DURATION: the bound keeps the index range scan to a day's rows, not the history.
+    return and_(T.c.starts_at < end, T.c.starts_at > start - MAX_DURATION, T.c.ends_at > start)
 
 
 def _stored_status(appointment: Appointment, now: datetime) -> str:

@@ -9,9 +9,12 @@ from application.appointments.disclosure import AppointmentDisclosure
 from application.appointments.lifecycle import find_appointment, require_on_appointment
 from application.appointments.views import AppointmentView
 from application.audit.denials import DeniedAttempts
+from application.caching import UNCACHED, QueryCache, cached
 from application.ports.appointments import AppointmentRepository
+from application.ports.cache import FREQUENT
 from application.ports.repositories import ClinicRepository
 from domain.access import Action, Actor
+from domain.appointments import Appointment
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,6 +35,10 @@ class GetAppointment:
     - The patient's words (reason, cancellation reason) need a PHI basis (self, treatment
       consent, break-glass); without one staff see the appointment with them withheld (null).
     - Every read is audited as VIEW_APPOINTMENT_<basis> naming the patient (see disclosure).
+    - The appointment is cached encrypted (sensitive; key per clinic, tag ``appointment:<id>``,
+      dropped by every write to it); access, the PHI basis and the read audit run on every
+      call, hit or miss, on the cached object. A lapsing hold needs no write: whether it is
+      still active is worked out from ``hold_expires_at`` when it is used, never stored.
     """
 
     def __init__(
@@ -40,18 +47,29 @@ class GetAppointment:
         clinics: ClinicRepository,
         disclosure: AppointmentDisclosure,
         denied: DeniedAttempts,
+        cache: QueryCache = UNCACHED,
     ) -> None:
         self._appointments = appointments
         self._clinics = clinics
         self._disclosure = disclosure
         self._denied = denied
+        self.cache = cache
 
     async def __call__(self, query: GetAppointmentQuery, actor: Actor) -> AppointmentView:
         return await self._denied.guard(lambda: self._read(query, actor))
 
     async def _read(self, query: GetAppointmentQuery, actor: Actor) -> AppointmentView:
-        appointment = await find_appointment(self._appointments, actor, query.appointment_id, query.clinic_id)
+        appointment = await find_appointment(self.load, actor, query.appointment_id, query.clinic_id)
         require_on_appointment(actor, Action.VIEW_APPOINTMENTS, appointment)
         [shown] = await self._disclosure.disclose(actor, [appointment])
         clinic = await self._clinics.get(appointment.clinic_id)
         return AppointmentView(shown, clinic.time_zone if clinic is not None else "UTC")
+
+    @cached(
+        "appointment:{clinic_id}:{appointment_id}",
+        policy=FREQUENT,
+        phi=True,
+        tags=("appointment:{appointment_id}",),
+    )
+    async def load(self, clinic_id: UUID, appointment_id: UUID) -> Appointment | None:
+        return await self._appointments.get(clinic_id, appointment_id)

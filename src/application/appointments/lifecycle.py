@@ -30,17 +30,22 @@ def iso(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+# (clinic_id, appointment_id) -> the appointment or None: a repository's ``get``, or a cached read.
+Lookup = Callable[[UUID, UUID], Awaitable[Appointment | None]]
+
+
 async def find_appointment(
-    appointments: AppointmentRepository, actor: Actor, appointment_id: UUID, clinic_id: UUID | None = None
+    get: Lookup, actor: Actor, appointment_id: UUID, clinic_id: UUID | None = None
 ) -> Appointment:
     """The appointment ``appointment_id`` in ``clinic_id``, or (None) in any clinic the caller is a
     member of: appointments are top-level resources and carry their clinic. Anything else is
-    APPOINTMENT_NOT_FOUND: an id of a clinic the caller is not in reveals nothing."""
+    APPOINTMENT_NOT_FOUND: an id of a clinic the caller is not in reveals nothing (and is never
+    looked up, so no cached entry of another clinic is ever touched)."""
     scopes = [clinic_id] if clinic_id is not None else sorted(actor.clinic_ids)
     for scope in scopes:
         if scope not in actor.clinic_ids:
             continue
-        found = await appointments.get(scope, appointment_id)
+        found = await get(scope, appointment_id)
         if found is not None:
             return found
     raise AppointmentNotFound()
@@ -148,7 +153,7 @@ class AppointmentWrites:
         return AppointmentView(shown, clinic.time_zone if clinic is not None else "UTC")
 
     async def _write(self, cmd: TransitionCommand, actor: Actor, action: Action, apply: Apply) -> Appointment:
-        appointment = await find_appointment(self.appointments, actor, cmd.appointment_id, cmd.clinic_id)
+        appointment = await find_appointment(self.appointments.get, actor, cmd.appointment_id, cmd.clinic_id)
         require_on_appointment(actor, action, appointment)
         if cmd.expected_version is not None and cmd.expected_version != appointment.version:
             raise VersionConflict()

@@ -12,6 +12,7 @@ from adapters.crypto.blind_index import HmacBlindIndexer
 from adapters.crypto.field_cipher import AesGcmFieldCipher
 from adapters.security.jwt_tokens import JwtAccessTokens, JwtOptions
 from adapters.security.secret_hasher import HmacSecretHasher
+from adapters.security.token_claims_cache import CachedAccessTokens
 from adapters.system.clock import SystemClock
 from adapters.system.ids import UuidV7Generator
 from application.auditing import AuditEntries
@@ -72,18 +73,9 @@ class SecurityProvider(Provider):
 
     @provide
     def access_tokens(self, settings: Settings, clock: Clock) -> AccessTokens:
-        jwt = settings.jwt
-        options = JwtOptions(
-            signing_key=jwt.secret.replace("\\n", "\n"),
-            key_id=jwt.key_id,
-            retired_keys=dict(_retired(item) for item in jwt.retired_keys),
-            algorithm=str(jwt.algorithm),
-            issuer=jwt.issuer,
-            audience=jwt.audience,
-            ttl_minutes=jwt.access_ttl_minutes,
-            leeway_seconds=jwt.leeway_seconds,
-        )
-        return JwtAccessTokens(options, clock)
+        # Verified claims are kept per process until the token's exp (revocation is still
+        # checked on every request by Authenticate): see adapters/security/token_claims_cache.py.
+        return CachedAccessTokens(jwt_access_tokens(settings, clock), clock, max_entries=CLAIMS_CACHE_ENTRIES)
 
     @provide
     def secret_hasher(self, settings: Settings) -> SecretHasher:
@@ -115,6 +107,25 @@ class SecurityProvider(Provider):
     @provide
     def blind_indexer(self, settings: Settings) -> BlindIndexer:
         return HmacBlindIndexer(settings.security.blind_index_key.encode())
+
+
+CLAIMS_CACHE_ENTRIES = 10_000  # ~3 MB per process at most
+
+
+def jwt_access_tokens(settings: Settings, clock: Clock) -> JwtAccessTokens:
+    """The PyJWT verifier and signer of ``settings.jwt``, without the claims cache."""
+    jwt = settings.jwt
+    options = JwtOptions(
+        signing_key=jwt.secret.replace("\\n", "\n"),
+        key_id=jwt.key_id,
+        retired_keys=dict(_retired(item) for item in jwt.retired_keys),
+        algorithm=str(jwt.algorithm),
+        issuer=jwt.issuer,
+        audience=jwt.audience,
+        ttl_minutes=jwt.access_ttl_minutes,
+        leeway_seconds=jwt.leeway_seconds,
+    )
+    return JwtAccessTokens(options, clock)
 
 
 def _retired(item: str) -> tuple[str, str]:

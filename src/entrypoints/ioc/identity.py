@@ -83,9 +83,11 @@ class RedisIdentityProvider(Provider):
 
     scope = Scope.APP
 
+    # Under the cache's key prefix like every other key: deployments sharing one server must not
+    # share sign-in codes or request counters.
     @provide
-    def otp_store(self, client: RedisClient) -> OtpStore:
-        return RedisOtpStore(client)
+    def otp_store(self, client: RedisClient, settings: Settings) -> OtpStore:
+        return RedisOtpStore(client, prefix=f"{settings.cache.key_prefix}:otp")
 
     @provide
     def limiter(self, settings: Settings) -> RateLimiter:
@@ -95,4 +97,6 @@ class RedisIdentityProvider(Provider):
             url = f"async+redis+cluster://{auth}{cache.host}:{cache.port}"
         else:
             url = f"async+redis://{auth}{cache.host}:{cache.port}/{cache.db}"
-        return LimitsRateLimiter.on_redis(url, timeout=cache.socket_timeout_seconds)
+        return LimitsRateLimiter.on_redis(
+            url, prefix=f"{cache.key_prefix}:rl", timeout=cache.socket_timeout_seconds
+        )
