@@ -10,19 +10,17 @@ from uuid import UUID
 
 import pytest
 from sqlalchemy import text
+from system_sessions import system_sessions
 
 from adapters.crypto.field_cipher import AesGcmFieldCipher
 from adapters.memory.appointments import InMemoryAppointmentRepository
 from adapters.memory.store import InMemoryStore
 from adapters.memory.uow import InMemoryUnitOfWork
 from adapters.sql.appointments import SqlAppointmentRepository
-from adapters.sql.engine import session_factory
-from adapters.sql.migrate import migrate
-from adapters.sql.tenancy import SCOPE_KEY
 from adapters.sql.uow import SqlUnitOfWork
 from application.ports.appointments import AppointmentFilter, AppointmentKey, AppointmentRepository
 from application.ports.uow import UnitOfWork
-from conftest import ALL_BACKENDS, Build, _open_engine, app_role_of
+from conftest import ALL_BACKENDS, Build
 from domain.appointments import Appointment, AppointmentStatus
 from domain.errors import AppointmentConflict, VersionConflict
 from domain.scheduling import Interval
@@ -49,23 +47,13 @@ async def parts(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[
 
         yield memory
         return
-    async with _open_engine(request.param, tmp_path) as engine:
-        role = app_role_of(engine)
-        await migrate(engine, app_role=role)
-        make = session_factory(engine, app_role=role)
-        opened = []
+    async with system_sessions(request.param, tmp_path) as new_session:
 
         def sql() -> Part:
-            session = make()
-            session.info[SCOPE_KEY] = ("*", "")
-            opened.append(session)
+            session = new_session()
             return Part(SqlUnitOfWork(session), SqlAppointmentRepository(session, CIPHER), session)
 
-        try:
-            yield sql
-        finally:
-            for session in opened:
-                await session.close()
+        yield sql
 
 
 class Book:

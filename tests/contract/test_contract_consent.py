@@ -7,17 +7,15 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
+from system_sessions import system_sessions
 
 from adapters.crypto.field_cipher import AesGcmFieldCipher
 from adapters.memory.consent import InMemoryConsentRepository, InMemoryEmergencyGrantRepository
 from adapters.memory.store import InMemoryStore
 from adapters.memory.uow import InMemoryUnitOfWork
 from adapters.sql.consent import SqlConsentRepository, SqlEmergencyGrantRepository
-from adapters.sql.engine import session_factory
-from adapters.sql.migrate import migrate
-from adapters.sql.tenancy import SCOPE_KEY
 from adapters.sql.uow import SqlUnitOfWork
-from conftest import ALL_BACKENDS, Build, _open_engine, app_role_of
+from conftest import ALL_BACKENDS, Build
 from domain.consent import ConsentRecord, ConsentScope, EmergencyGrant
 
 CIPHER = AesGcmFieldCipher("t1", {"t1": bytes(range(32))})
@@ -34,16 +32,10 @@ async def parts(request, tmp_path) -> AsyncIterator[Callable[[], tuple]]:
 
         yield memory
         return
-    async with _open_engine(request.param, tmp_path) as engine:
-        role = app_role_of(engine)
-        await migrate(engine, app_role=role)
-        make = session_factory(engine, app_role=role)
-        opened = []
+    async with system_sessions(request.param, tmp_path) as new_session:
 
         def sql():
-            session = make()
-            session.info[SCOPE_KEY] = ("*", "")
-            opened.append(session)
+            session = new_session()
             return (
                 SqlUnitOfWork(session),
                 SqlConsentRepository(session),
@@ -51,11 +43,7 @@ async def parts(request, tmp_path) -> AsyncIterator[Callable[[], tuple]]:
                 session,
             )
 
-        try:
-            yield sql
-        finally:
-            for session in opened:
-                await session.close()
+        yield sql
 
 
 async def test_history_is_per_clinic_and_patient_in_order(parts, build: Build) -> None:

@@ -7,16 +7,14 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
+from system_sessions import system_sessions
 
 from adapters.memory.events import InMemoryEventOutbox
 from adapters.memory.store import InMemoryStore
 from adapters.memory.uow import InMemoryUnitOfWork
-from adapters.sql.engine import session_factory
 from adapters.sql.events import SqlEventOutbox
-from adapters.sql.migrate import migrate
-from adapters.sql.tenancy import SCOPE_KEY
 from adapters.sql.uow import SqlUnitOfWork
-from conftest import ALL_BACKENDS, _open_engine, app_role_of
+from conftest import ALL_BACKENDS
 from domain.events import DomainEvent, EventKind
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -33,23 +31,13 @@ async def parts(request, tmp_path) -> AsyncIterator[Callable[[], tuple]]:
 
         yield memory
         return
-    async with _open_engine(request.param, tmp_path) as engine:
-        role = app_role_of(engine)
-        await migrate(engine, app_role=role)
-        make = session_factory(engine, app_role=role)
-        opened = []
+    async with system_sessions(request.param, tmp_path) as new_session:
 
         def sql():
-            session = make()
-            session.info[SCOPE_KEY] = ("*", "")
-            opened.append(session)
+            session = new_session()
             return SqlUnitOfWork(session), SqlEventOutbox(session)
 
-        try:
-            yield sql
-        finally:
-            for session in opened:
-                await session.close()
+        yield sql
 
 
 def event(

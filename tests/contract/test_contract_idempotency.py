@@ -9,19 +9,17 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from system_sessions import system_sessions
 
 from adapters.crypto.field_cipher import AesGcmFieldCipher
 from adapters.memory.idempotency import InMemoryIdempotencyStore
 from adapters.memory.store import InMemoryStore
 from adapters.memory.uow import InMemoryUnitOfWork
-from adapters.sql.engine import session_factory
 from adapters.sql.idempotency import SqlIdempotencyStore
-from adapters.sql.migrate import migrate
-from adapters.sql.tenancy import SCOPE_KEY
 from adapters.sql.uow import SqlUnitOfWork
 from application.ports.idempotency import IdempotentRequest, StoredResponse, checked_key
 from application.ports.uow import UnitOfWork
-from conftest import ALL_BACKENDS, Build, _open_engine, app_role_of
+from conftest import ALL_BACKENDS, Build
 from domain.errors import IdempotencyKeyReused, TransientFailure, ValidationFailed
 
 CIPHER = AesGcmFieldCipher("t1", {"t1": bytes(range(32))})
@@ -39,23 +37,13 @@ async def parts(request, tmp_path) -> AsyncIterator[Callable[[], Parts]]:
 
         yield memory
         return
-    async with _open_engine(request.param, tmp_path) as engine:
-        role = app_role_of(engine)
-        await migrate(engine, app_role=role)
-        make = session_factory(engine, app_role=role)
-        opened = []
+    async with system_sessions(request.param, tmp_path) as new_session:
 
         def sql() -> Parts:
-            session = make()
-            session.info[SCOPE_KEY] = ("*", "")
-            opened.append(session)
+            session = new_session()
             return SqlUnitOfWork(session), SqlIdempotencyStore(session, CIPHER), session
 
-        try:
-            yield sql
-        finally:
-            for session in opened:
-                await session.close()
+        yield sql
 
 
 def _request(build: Build, **changes: Any) -> IdempotentRequest:

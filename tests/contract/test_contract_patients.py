@@ -9,18 +9,16 @@ from uuid import UUID
 
 import pytest
 from sqlalchemy import text
+from system_sessions import system_sessions
 
 from adapters.crypto.blind_index import HmacBlindIndexer
 from adapters.crypto.field_cipher import AesGcmFieldCipher
 from adapters.memory.patients import InMemoryPatientRepository
 from adapters.memory.store import InMemoryStore
 from adapters.memory.uow import InMemoryUnitOfWork
-from adapters.sql.engine import session_factory
-from adapters.sql.migrate import migrate
 from adapters.sql.patients import PatientCodec, SqlPatientRepository
-from adapters.sql.tenancy import SCOPE_KEY
 from adapters.sql.uow import SqlUnitOfWork
-from conftest import ALL_BACKENDS, Build, _open_engine, app_role_of
+from conftest import ALL_BACKENDS, Build
 from domain.contact import Email, PhoneNumber
 from domain.errors import PatientAlreadyExists, VersionConflict
 from domain.patients import EmergencyContact, Patient
@@ -40,23 +38,13 @@ async def parts(request, tmp_path) -> AsyncIterator[Callable[[], tuple]]:
 
         yield memory
         return
-    async with _open_engine(request.param, tmp_path) as engine:
-        role = app_role_of(engine)
-        await migrate(engine, app_role=role)
-        make = session_factory(engine, app_role=role)
-        opened = []
+    async with system_sessions(request.param, tmp_path) as new_session:
 
         def sql():
-            session = make()
-            session.info[SCOPE_KEY] = ("*", "")
-            opened.append(session)
+            session = new_session()
             return SqlUnitOfWork(session), SqlPatientRepository(session, CODEC), session
 
-        try:
-            yield sql
-        finally:
-            for session in opened:
-                await session.close()
+        yield sql
 
 
 def patient(build: Build, clinic_id: UUID, name: str = "Ana García", **fields) -> Patient:

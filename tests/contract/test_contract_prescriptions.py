@@ -14,19 +14,17 @@ from uuid import UUID
 
 import pytest
 from sqlalchemy import text
+from system_sessions import system_sessions
 
 from adapters.crypto.field_cipher import AesGcmFieldCipher
 from adapters.memory.prescriptions import InMemoryPrescriptionRepository
 from adapters.memory.store import InMemoryStore
 from adapters.memory.uow import InMemoryUnitOfWork
-from adapters.sql.engine import session_factory
-from adapters.sql.migrate import migrate
 from adapters.sql.prescriptions import SqlPrescriptionRepository
-from adapters.sql.tenancy import SCOPE_KEY
 from adapters.sql.uow import SqlUnitOfWork
 from application.ports.prescriptions import ContentUnreadable
 from application.ports.uow import UnitOfWork
-from conftest import ALL_BACKENDS, Build, _open_engine, app_role_of
+from conftest import ALL_BACKENDS, Build
 from domain.errors import PrescriptionSuperseded, TransientFailure
 from domain.prescriptions import MedicationLine, Prescription, PrescriptionContent, new_salt
 
@@ -45,23 +43,13 @@ async def parts(request, tmp_path) -> AsyncIterator[Callable[[], Parts]]:
 
         yield memory
         return
-    async with _open_engine(request.param, tmp_path) as engine:
-        role = app_role_of(engine)
-        await migrate(engine, app_role=role)
-        make = session_factory(engine, app_role=role)
-        opened = []
+    async with system_sessions(request.param, tmp_path) as new_session:
 
         def sql() -> Parts:
-            session = make()
-            session.info[SCOPE_KEY] = ("*", "")
-            opened.append(session)
+            session = new_session()
             return SqlUnitOfWork(session), SqlPrescriptionRepository(session, CIPHER), session
 
-        try:
-            yield sql
-        finally:
-            for session in opened:
-                await session.close()
+        yield sql
 
 
 def _content(dosage: str = "500 mg", notes: str | None = "Ça va — with food") -> PrescriptionContent:

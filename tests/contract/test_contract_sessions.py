@@ -7,18 +7,16 @@ from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 import pytest
+from system_sessions import system_sessions
 
 from adapters.memory.repositories import InMemoryUserRepository
 from adapters.memory.sessions import InMemoryRefreshTokenRepository, InMemorySessionRepository
 from adapters.memory.store import InMemoryStore
 from adapters.memory.uow import InMemoryUnitOfWork
-from adapters.sql.engine import session_factory
-from adapters.sql.migrate import migrate
 from adapters.sql.repositories import SqlUserRepository
 from adapters.sql.sessions import SqlRefreshTokenRepository, SqlSessionRepository
-from adapters.sql.tenancy import SCOPE_KEY
 from adapters.sql.uow import SqlUnitOfWork
-from conftest import ALL_BACKENDS, USER_CODEC, Build, _open_engine, app_role_of
+from conftest import ALL_BACKENDS, USER_CODEC, Build
 from domain.sessions import AuthSession, RefreshTokenRecord, SessionEnd
 
 Parts = tuple  # (uow, users, sessions, refresh_tokens)
@@ -40,16 +38,10 @@ async def parts(request, tmp_path) -> AsyncIterator[Callable[[], Parts]]:
 
         yield memory
         return
-    async with _open_engine(request.param, tmp_path) as engine:
-        role = app_role_of(engine)
-        await migrate(engine, app_role=role)
-        make = session_factory(engine, app_role=role)
-        opened = []
+    async with system_sessions(request.param, tmp_path) as new_session:
 
         def sql() -> Parts:
-            session = make()
-            session.info[SCOPE_KEY] = ("*", "")
-            opened.append(session)
+            session = new_session()
             return (
                 SqlUnitOfWork(session),
                 SqlUserRepository(session, USER_CODEC),
@@ -57,11 +49,7 @@ async def parts(request, tmp_path) -> AsyncIterator[Callable[[], Parts]]:
                 SqlRefreshTokenRepository(session),
             )
 
-        try:
-            yield sql
-        finally:
-            for session in opened:
-                await session.close()
+        yield sql
 
 
 async def started(parts, build: Build) -> AuthSession:
