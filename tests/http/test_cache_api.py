@@ -63,7 +63,7 @@ async def test_a_write_on_one_app_reaches_the_l1_of_another(tmp_path: Path) -> N
     prefix = new_prefix()
     host, port, db = redis_address()
     shared = {"CACHE_HOST": host, "CACHE_PORT": str(port), "CACHE_DB": str(db), "CACHE_KEY_PREFIX": prefix}
-    shared["RATE_LIMIT_ENABLED"] = "false"  # the limiter's counters would live outside the prefix
+    shared["RATE_LIMIT_ENABLED"] = "false"  # this test counts cache keys only; limits have their own tests
     try:
         async with production_database(tmp_path, **shared) as settings, AsyncExitStack() as stack:
             admin = await stack.enter_async_context(_operator(settings, "ops@example.com"))
