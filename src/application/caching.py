@@ -131,6 +131,7 @@ def cached(
                 refresh=refresh,
             )
 
+        wrapper.__dict__["cache_templates"] = (key, tuple(tags))  # for the key rules' test
         return cast(M, wrapper)
 
     return decorate
@@ -231,6 +232,8 @@ def tags_written(entries: Iterable[AuditEntry]) -> tuple[str, ...]:
             tags += [f"doctor:{rid}", *([f"doctors:{clinic}"] if clinic else [])]
         elif kind == "appointment":  # its doctor's availability comes by UnitOfWork.touch
             tags.append(f"appointment:{rid}")
+        elif kind == "prescription":  # a correction touches the version it supersedes as well
+            tags.append(f"prescription:{rid}")
     return tuple(dict.fromkeys(tags))
 
 

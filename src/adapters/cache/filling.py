@@ -109,7 +109,19 @@ class Filling:
             if token is not None and shared is not None:
                 await shared.call(lambda layer: layer.release(key, token))
             raise
-        return await self._store(key, value, policy, h, snapshot, versions, token=token)
+        kept = await self._store(key, value, policy, h, snapshot, versions, token=token)
+        if value is None and refreshing:
+            await self._forget(key, policy)
+        return kept
+
+    async def _forget(self, key: str, policy: CachePolicy) -> None:
+        """A refresh found nothing where a value was (deleted by a write that named none of its
+        tags): the stale value stops being served here and, through the shared layer, everywhere."""
+        if self._local is not None:
+            self._local.delete(key)
+        shared = self._shared_for(policy)
+        if shared is not None:
+            await shared.invalidate((), (key,))
 
     async def _store(
         self, key: str, value: Any, policy: CachePolicy, h: Handling, snapshot: TagSnapshot | None,

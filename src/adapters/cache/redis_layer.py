@@ -182,8 +182,8 @@ class RedisLayer:
         async with self.client.pipeline(transaction=False) as pipe:
             for tag in tags:
                 pipe.set(self._tag + tag, new_version(), px=TAG_TTL_MS)
-            if keys:
-                pipe.delete(*(self.entry_key(key) for key in keys))
+            for key in keys:  # one DEL each: entries of a cluster live in different slots
+                pipe.delete(self.entry_key(key))
             if not self._cluster:
                 pipe.publish(self.channel, message)  # one server runs a pipeline in order
             if len(pipe):

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from adapters.cache.metrics import Counters
 from adapters.cache.options import CacheOptions, Handling, family
@@ -40,12 +40,24 @@ class Refresher:
             return
         task = asyncio.get_running_loop().create_task(self._refresh(key, loader, policy, h))
         self.running[key] = task
-        task.add_done_callback(lambda _: self.running.pop(key, None))
+        task.add_done_callback(lambda done: self._finished(key, done))  # cancelled before it ran
 
     async def close(self) -> None:
         await stop(list(self.running.values()), grace=0.5)
 
+    def _finished(self, key: str, task: asyncio.Task[None]) -> None:
+        if self.running.get(key) is task:
+            del self.running[key]
+
     async def _refresh(self, key: str, loader: Loader[Any], policy: CachePolicy, h: Handling) -> None:
+        try:
+            await self._refreshed(key, loader, policy, h)
+        finally:
+            # Done as the refresh ends, not in a done callback a loop step later: a stale read
+            # in between would find the key still refreshing and start no refresh at all.
+            self._finished(key, cast("asyncio.Task[None]", asyncio.current_task()))
+
+    async def _refreshed(self, key: str, loader: Loader[Any], policy: CachePolicy, h: Handling) -> None:
         self._counters.refreshes += 1
         try:
             await self._fill(key, loader, loader, policy, h, refreshing=True)

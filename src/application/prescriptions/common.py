@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -14,6 +15,14 @@ from domain.errors import AppointmentNotFound, PrescriptionNotFound
 from domain.prescriptions import Prescription
 
 RESOURCE = "prescription"
+# (clinic_id, prescription_id) -> the version or None: a repository's ``get``, or a cached read.
+Lookup = Callable[[UUID, UUID], Awaitable[Prescription | None]]
+
+
+def prescription_tag(prescription_id: UUID) -> str:
+    """The cache tag of a version. A correction touches the corrected version's tag: its
+    ``superseded_by`` changes then, though nothing stored about it does."""
+    return f"prescription:{prescription_id}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,14 +47,12 @@ def link_for(
     return DocumentLink(token=links.sign(grant), expires_at=grant.expires_at)
 
 
-async def find_prescription(
-    prescriptions: PrescriptionRepository, actor: Actor, prescription_id: UUID
-) -> Prescription:
+async def find_prescription(get: Lookup, actor: Actor, prescription_id: UUID) -> Prescription:
     """The version among the clinics the actor belongs to (a prescription's URL carries no
     clinic), or PRESCRIPTION_NOT_FOUND: another clinic's ids reveal nothing. Raises
     ContentUnreadable for a version whose sealed content does not open."""
     for clinic_id in sorted(actor.clinic_ids):
-        found = await prescriptions.get(clinic_id, prescription_id)
+        found = await get(clinic_id, prescription_id)
         if found is not None:
             return found
     raise PrescriptionNotFound()
@@ -57,7 +64,7 @@ async def find_stored(
     """As ``find_prescription``, but a version whose content does not open is returned as what
     is known of it instead of raising."""
     try:
-        return await find_prescription(prescriptions, actor, prescription_id)
+        return await find_prescription(prescriptions.get, actor, prescription_id)
     except ContentUnreadable as unreadable:
         return unreadable.stored
 

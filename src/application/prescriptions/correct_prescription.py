@@ -20,6 +20,7 @@ from application.prescriptions.common import (
     LinkPolicy,
     find_prescription,
     link_for,
+    prescription_tag,
     require_appointment,
 )
 from application.prescriptions.issue_prescription import IssuedPrescription, issued_event
@@ -80,7 +81,7 @@ class CorrectPrescription:
         return await self._uow.run(lambda: self._execute(cmd, actor))
 
     async def _execute(self, cmd: CorrectPrescriptionCommand, actor: Actor) -> IssuedPrescription:
-        current = await find_prescription(self._prescriptions, actor, cmd.prescription_id)
+        current = await find_prescription(self._prescriptions.get, actor, cmd.prescription_id)
         clinic_id, patient_id = current.clinic_id, current.patient_id
         require_for_patient(actor, Action.ISSUE_PRESCRIPTION, clinic_id, patient_id, PrescriptionNotFound())
         now = self._clock.now()
@@ -114,6 +115,7 @@ class CorrectPrescription:
                 patient_id=patient_id,
             )
         )
+        self._uow.touch(prescription_tag(current.id))  # its superseded_by is now the new version
         await self._uow.commit()
         return IssuedPrescription(
             prescription=corrected, link=link_for(self._links, self._policy, corrected, now)

@@ -7,8 +7,10 @@ from uuid import UUID
 from application.access import require_for_patient
 from application.audit.denials import DeniedAttempts
 from application.auditing import AuditEntries
+from application.caching import UNCACHED, QueryCache, cached
 from application.consent.phi_access import PhiBasis, authorize_phi_read
 from application.ports.audit import PhiReadAudit
+from application.ports.cache import FREQUENT
 from application.ports.clock import Clock
 from application.ports.consent import ConsentRepository, EmergencyGrantRepository
 from application.ports.prescriptions import PrescriptionRepository
@@ -31,7 +33,10 @@ class GetPrescription:
     - Outsiders, other patients: PRESCRIPTION_NOT_FOUND; other roles: INSUFFICIENT_PERMISSIONS.
       Refusals are audited (DENIED).
     - Every read is a PHI read, audited (VIEW_PRESCRIPTION, or VIEW_PRESCRIPTION_EMERGENCY under
-      break-glass), naming the patient. Not cached: a read is rare and every one is audited.
+      break-glass), naming the patient.
+    - The version is cached encrypted (sensitive; key per clinic, tag ``prescription:<id>``); a
+      correction drops the corrected version's entry (its ``superseded_by`` changes). Access,
+      the PHI basis and the read audit run on every call, hit or miss, on the cached version.
     """
 
     def __init__(
@@ -43,6 +48,7 @@ class GetPrescription:
         audit: AuditEntries,
         phi_reads: PhiReadAudit,
         denied: DeniedAttempts,
+        cache: QueryCache = UNCACHED,
     ) -> None:
         self._prescriptions = prescriptions
         self._consents = consents
@@ -51,12 +57,13 @@ class GetPrescription:
         self._audit = audit
         self._phi_reads = phi_reads
         self._denied = denied
+        self.cache = cache
 
     async def __call__(self, prescription_id: UUID, actor: Actor) -> Prescription:
         return await self._denied.guard(lambda: self._read(prescription_id, actor))
 
     async def _read(self, prescription_id: UUID, actor: Actor) -> Prescription:
-        prescription = await find_prescription(self._prescriptions, actor, prescription_id)
+        prescription = await find_prescription(self.load, actor, prescription_id)
         clinic_id, patient_id = prescription.clinic_id, prescription.patient_id
         require_for_patient(actor, Action.VIEW_PRESCRIPTIONS, clinic_id, patient_id, PrescriptionNotFound())
         access = await authorize_phi_read(
@@ -79,3 +86,12 @@ class GetPrescription:
             )
         )
         return prescription
+
+    @cached(
+        "prescription:{clinic_id}:{prescription_id}",
+        policy=FREQUENT,
+        phi=True,
+        tags=("prescription:{prescription_id}",),
+    )
+    async def load(self, clinic_id: UUID, prescription_id: UUID) -> Prescription | None:
+        return await self._prescriptions.get(clinic_id, prescription_id)
