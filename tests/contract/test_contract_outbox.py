@@ -190,6 +190,19 @@ async def test_the_operator_lists_counts_and_requeues(backend: OutboxBackend) ->
     assert [c.attempt for c in await claim(store, at=later, channels=(Channel.EMAIL,))] == [1]
 
 
+async def test_the_backlog_counts_due_pending_messages_only(backend: OutboxBackend) -> None:
+    """Scheduled messages (a reminder days ahead) are not backlog, nor those a relay is sending."""
+    late = message(not_before=START - timedelta(minutes=5))
+    due, scheduled = message(), message(not_before=START + timedelta(days=2))
+    await backend.add(late, due, scheduled)
+    unit = backend.open_unit()
+    backlog = await unit.admin.backlog(now=START)
+    assert (backlog.due, backlog.oldest_due_since) == (2, START - timedelta(minutes=5))
+    assert (await unit.admin.backlog(now=START - timedelta(minutes=2))).due == 1
+    await claim(backend.new_store(), at=START)
+    assert (await backend.open_unit().admin.backlog(now=START)).due == 0
+
+
 async def test_parameters_and_recipients_are_sealed_at_rest(sql_backend: OutboxBackend) -> None:
     code, email = "493817", "patient.one@example.org"
     sent = message(recipient=email, parameters={"code": code, "ttl_minutes": "5"})

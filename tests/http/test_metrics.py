@@ -47,3 +47,23 @@ async def test_cache_hits_by_layer_and_breaker_state_are_exported(api: Api) -> N
     assert sample(after, 'cache_breaker_state{state="none"}') == 1.0  # embedded: no L2, no breaker
     assert sample(after, "cache_l1_entries") >= 1
     assert "cache_loader_errors_total" in after
+
+
+async def test_outbox_backlog_and_audit_buffer_are_exported(api: Api) -> None:
+    """A requested sign-in code is due at once: until the in-process relay sends it, it is backlog."""
+    text = (await api.client.get("/metrics")).text
+    assert sample(text, "outbox_due_messages") >= 0
+    assert sample(text, "outbox_oldest_due_age_seconds") >= 0
+    assert sample(text, "audit_phi_read_buffer_entries") >= 0
+
+
+async def test_a_due_message_shows_in_the_backlog(tmp_path: Path) -> None:
+    # The in-process relay polls rarely here, so the message stays due long enough to be seen.
+    settings = embedded_settings(tmp_path, APP_OUTBOX_POLL_SECONDS="3600")
+    async for api in open_api(settings):
+        requested = await api.client.post(
+            "/api/v1/auth/request-otp", json={"email": "clinic.admin@demo.clinic", "deliveryMethod": "email"}
+        )
+        assert requested.status_code == 202
+        text = (await api.client.get("/metrics")).text
+        assert sample(text, "outbox_due_messages") == 1.0

@@ -297,7 +297,8 @@ async def test_verify_is_false_once_the_stored_row_is_tampered_with(api: Api, co
         "content_hash": "0" * 64,
         # Another row's sealed content does not open under this row's context.
         "content_sealed": None,
-        "patient_id": UUID(c.patient_id).hex[:-1] + "0",
+        # One hex digit changed (to another digit than it was: the same one would change nothing).
+        "patient_id": UUID(c.patient_id).hex[:-1] + ("1" if UUID(c.patient_id).hex.endswith("0") else "0"),
     }
     async with (await engine_of(api)).begin() as connection:
         if column == "content_sealed":

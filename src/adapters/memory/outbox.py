@@ -16,7 +16,7 @@ from uuid import UUID
 
 from adapters.memory.uow import InMemoryUnitOfWork
 from application.ports.messaging import Outbox, PendingMessages
-from application.ports.outbox_admin import OutboxAdmin, OutboxCount, OutboxEntry
+from application.ports.outbox_admin import OutboxAdmin, OutboxBacklog, OutboxCount, OutboxEntry
 from domain.messaging import MessageStatus, OutboundMessage
 
 TABLE = "outbox_messages"
@@ -146,6 +146,14 @@ class InMemoryOutboxAdmin(OutboxAdmin):
                 oldest=oldest,
             )
         return list(found.values())
+
+    async def backlog(self, *, now: datetime) -> OutboxBacklog:
+        due = [
+            r.next_attempt_at
+            for r in self._rows()
+            if r.status is MessageStatus.PENDING and r.next_attempt_at <= now
+        ]
+        return OutboxBacklog(due=len(due), oldest_due_since=min(due, default=None))
 
     def _find(self, message_id: UUID) -> OutboxRow | None:
         return next((r for r in self._rows() if r.message.id == message_id), None)

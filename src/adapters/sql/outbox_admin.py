@@ -16,7 +16,7 @@ from adapters.sql.outbox_records import OUTBOX
 from adapters.sql.tenancy import SCOPE_KEY
 from application.ports.clock import Clock
 from application.ports.messaging import DeliveryStatuses, StatusUpdate
-from application.ports.outbox_admin import OutboxAdmin, OutboxCount, OutboxEntry
+from application.ports.outbox_admin import OutboxAdmin, OutboxBacklog, OutboxCount, OutboxEntry
 from domain.message_delivery import failure_reason, reported_transition
 from domain.messaging import Channel, MessageStatus
 
@@ -72,6 +72,14 @@ class SqlOutboxAdmin(OutboxAdmin):
             OutboxCount(channel=Channel(channel), status=S(status), count=int(count), oldest=oldest)
             for channel, status, count, oldest in rows
         ]
+
+    async def backlog(self, *, now: datetime) -> OutboxBacklog:
+        statement = select(func.count(), func.min(T.c.next_attempt_at)).where(
+            T.c.status == S.PENDING.value, T.c.next_attempt_at <= now
+        )
+        async with translated(self._session):
+            count, oldest = (await self._session.execute(statement)).one()
+        return OutboxBacklog(due=int(count), oldest_due_since=oldest)
 
 
 class SqlDeliveryStatuses(DeliveryStatuses):

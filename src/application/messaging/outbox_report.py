@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from application.ports.outbox_admin import OutboxAdmin, OutboxCount, OutboxEntry
+from application.ports.clock import Clock
+from application.ports.outbox_admin import OutboxAdmin, OutboxBacklog, OutboxCount, OutboxEntry
 from domain.messaging import MessageStatus
 
 MAX_LIMIT = 1000
@@ -37,6 +38,22 @@ class CountOutboundMessages:
     async def __call__(self) -> Sequence[OutboxCount]:
         counts = await self._admin.counts()
         return sorted(counts, key=lambda c: (c.channel.value, c.status.value))
+
+
+class MeasureOutboxBacklog:
+    """How many messages are due and not yet sent, and since when the oldest of them is due (for
+    monitoring: a growing backlog means the relays are down or throttled)."""
+
+    def __init__(self, admin: OutboxAdmin, clock: Clock) -> None:
+        self._admin = admin
+        self._clock = clock
+
+    async def __call__(self) -> tuple[OutboxBacklog, float]:
+        """The backlog and the age of its oldest due message in seconds (0 when none is due)."""
+        now = self._clock.now()
+        backlog = await self._admin.backlog(now=now)
+        since = backlog.oldest_due_since
+        return backlog, 0.0 if since is None else max(0.0, (now - since).total_seconds())
 
 
 def mask_recipient(recipient: str) -> str:

@@ -40,6 +40,14 @@ class OutboxCount:
     oldest: datetime  # the earliest created_at among them
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxBacklog:
+    """Pending messages already due (not the ones scheduled for later, such as reminders)."""
+
+    due: int
+    oldest_due_since: datetime | None  # the earliest next attempt among them
+
+
 class OutboxAdmin(Protocol):
     """Reads and operator changes, in the caller's unit of work (it commits), as the system."""
 
@@ -62,4 +70,9 @@ class OutboxAdmin(Protocol):
     @abstractmethod
     async def counts(self) -> Sequence[OutboxCount]:
         """How many messages there are per channel and status."""
+        ...
+
+    @abstractmethod
+    async def backlog(self, *, now: datetime) -> OutboxBacklog:
+        """PENDING messages whose next attempt is at or before ``now``."""
         ...

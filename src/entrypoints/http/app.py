@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from dishka import AsyncContainer
@@ -13,8 +15,10 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from application.messaging.outbox_report import MeasureOutboxBacklog
+from application.ports.audit import PhiReadAudit
 from application.ports.cache import Cache
-from entrypoints.bootstrap import prepare_store
+from entrypoints.bootstrap import as_system, prepare_store
 from entrypoints.config import Settings
 from entrypoints.http import (
     appointment_lifecycle,
@@ -41,6 +45,7 @@ from entrypoints.ioc.profiles import build_container
 from entrypoints.observability.metrics import Metrics
 from entrypoints.worker import BackgroundRelay
 
+logger = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 
 
@@ -76,11 +81,14 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> L
         await _watch_pool(container, metrics)
         cache = await container.get(Cache)
         metrics.watch_cache(lambda: cache.stats().as_dict())
+        phi_reads = await container.get(PhiReadAudit)
+        metrics.watch_audit_buffer(lambda: float(getattr(phi_reads, "pending", 0)))
         # Embedded: the outbox relay runs in this process (elsewhere this does nothing).
         (await container.get(BackgroundRelay)).start()
 
     @get("/metrics", include_in_schema=False, media_type=Metrics.content_type)
     async def metrics_route() -> Response[bytes]:
+        await _measure_outbox(container, metrics)
         return Response(metrics.render(), media_type=Metrics.content_type)
 
     async def on_shutdown() -> None:
@@ -136,6 +144,20 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> L
         app.asgi_handler, production=settings.is_production, docs_path=f"{API_PREFIX}/schema"
     )
     return app
+
+
+async def _measure_outbox(container: AsyncContainer, metrics: Metrics) -> None:
+    """The outbox backlog, read as the system at each scrape; a slow or failing database leaves
+    the last figures in place rather than failing the scrape."""
+    try:
+        async with asyncio.timeout(2), container() as request:
+            await as_system(request)
+            backlog, age = await (await request.get(MeasureOutboxBacklog))()
+    except Exception:
+        logger.warning("could not measure the outbox backlog for /metrics", exc_info=True)
+        return
+    metrics.outbox_due.set(backlog.due)
+    metrics.outbox_oldest_due.set(age)
 
 
 async def _watch_pool(container: AsyncContainer, metrics: Metrics) -> None:

@@ -34,7 +34,11 @@ from adapters.sql.outbox_codec import OutboxCodec
 from adapters.sql.outbox_relay import SqlOutboxStore
 from application.messaging.dispatch_events import DispatchEvents, DispatchResult
 from application.messaging.notification_policy import NotificationPolicy
-from application.messaging.outbox_report import CountOutboundMessages, ListOutboundMessages
+from application.messaging.outbox_report import (
+    CountOutboundMessages,
+    ListOutboundMessages,
+    MeasureOutboxBacklog,
+)
 from application.messaging.relay_messages import RelayMessages
 from application.messaging.relay_policy import RelayPolicy
 from application.messaging.retry_message import RetryMessage
@@ -120,7 +124,9 @@ class MessagingProvider(Provider):
         app = settings.app
         return RelayLoop(relay, batch_size=app.outbox_batch_size, poll_seconds=app.outbox_poll_seconds)
 
-    use_cases = provide_all(RetryMessage, ListOutboundMessages, CountOutboundMessages, scope=Scope.REQUEST)
+    use_cases = provide_all(
+        RetryMessage, ListOutboundMessages, CountOutboundMessages, MeasureOutboxBacklog, scope=Scope.REQUEST
+    )
 
     @provide(scope=Scope.APP)
     def notifications(self, settings: Settings) -> NotificationPolicy:

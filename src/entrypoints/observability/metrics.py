@@ -1,11 +1,12 @@
 """Prometheus metrics of one process, in a registry of its own (no global state between apps).
 
 Exposed at ``GET /metrics``: requests by route template, method and status, their latency,
-rate-limit refusals by limit, the database pool's size and connections in use, and this
-process's cache counters (hits by layer, stale served, refreshes, loader errors, evictions) with
-the L2 circuit breaker's state. Routes are
-labelled by template (``/api/v1/clinics/{clinic_id}``), never by path, so ids never become
-label values and the series stay few.
+rate-limit refusals by limit, the database pool's size and connections in use, the outbox's due
+backlog and its oldest due message's age (read at each scrape, as the system), the PHI-read audit
+entries waiting in this process's buffer, and this process's cache counters (hits by layer, stale
+served, refreshes, loader errors, evictions) with the L2 circuit breaker's state. Routes are
+labelled by template (``/api/v1/clinics/{clinic_id}``), never by path, so ids never become label
+values and the series stay few.
 """
 
 from __future__ import annotations
@@ -45,6 +46,21 @@ class Metrics:
         self.pool_in_use = Gauge(
             "db_pool_checked_out", "Database connections in use.", registry=self.registry
         )
+        self.outbox_due = Gauge(
+            "outbox_due_messages",
+            "Outbound messages due and not yet sent (scheduled ones excluded).",
+            registry=self.registry,
+        )
+        self.outbox_oldest_due = Gauge(
+            "outbox_oldest_due_age_seconds",
+            "How long the oldest due message has waited.",
+            registry=self.registry,
+        )
+        self.audit_buffer = Gauge(
+            "audit_phi_read_buffer_entries",
+            "PHI-read audit entries waiting to be written.",
+            registry=self.registry,
+        )
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(route, method, str(status)).inc()
@@ -53,6 +69,9 @@ class Metrics:
     def watch_pool(self, size: Callable[[], float], in_use: Callable[[], float]) -> None:
         self.pool_size.set_function(size)
         self.pool_in_use.set_function(in_use)
+
+    def watch_audit_buffer(self, pending: Callable[[], float]) -> None:
+        self.audit_buffer.set_function(pending)
 
     def watch_cache(self, stats: Callable[[], Mapping[str, int | str]]) -> None:
         """Export the counters ``stats`` returns (CacheStats.as_dict()) at every scrape."""
