@@ -266,6 +266,17 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TracingSettings:
+    enabled: bool = setting(
+        False, "OpenTelemetry tracing of HTTP requests (needs the `otel` extra installed)."
+    )
+    otlp_endpoint: str = setting(
+        "", "OTLP/HTTP collector for spans (e.g. http://otel-collector:4318/v1/traces); empty: none sent."
+    )
+    service_name: str = setting("clinic-backend", "The service.name resource attribute of the spans.")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EmailSettings:
     provider: EmailProvider = setting(
         EmailProvider.CONSOLE,
@@ -438,6 +449,7 @@ class Settings:
     jwt: JwtSettings = field(default_factory=JwtSettings)
     rate_limit: RateLimitSettings = field(default_factory=RateLimitSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    tracing: TracingSettings = field(default_factory=TracingSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
     cors: CorsSettings = field(default_factory=CorsSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)

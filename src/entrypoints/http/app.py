@@ -43,6 +43,7 @@ from entrypoints.http.request_context import RequestContextMiddleware, require_j
 from entrypoints.http.security_headers import SecurityHeadersMiddleware
 from entrypoints.ioc.profiles import build_container
 from entrypoints.observability.metrics import Metrics
+from entrypoints.observability.tracing import tracing_plugins
 from entrypoints.worker import BackgroundRelay
 
 logger = logging.getLogger(__name__)
@@ -69,10 +70,13 @@ async def _before_request(request: Request[Any, Any, Any]) -> None:
     await throttle.check(request)
 
 
-def create_app(settings: Settings, container: AsyncContainer | None = None) -> Litestar:
+def create_app(
+    settings: Settings, container: AsyncContainer | None = None, *, span_exporter: Any = None
+) -> Litestar:
     """Litestar over ``container`` (built from ``settings`` when not given). The app owns the
     container: it prepares the store on start-up and closes the container (pools, clients) on
-    shutdown, after the server has drained in-flight requests."""
+    shutdown, after the server has drained in-flight requests. ``span_exporter`` receives the
+    spans when tracing is on (tests; otherwise TRACING_OTLP_ENDPOINT decides)."""
     container = container or build_container(settings)
     metrics = Metrics()
 
@@ -128,6 +132,7 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> L
             render_plugins=[ScalarRenderPlugin()],
         ),
         on_startup=[on_startup],
+        plugins=tracing_plugins(settings, exporter=span_exporter),
         on_shutdown=[on_shutdown],
         debug=settings.app.debug,
         logging_config=None,

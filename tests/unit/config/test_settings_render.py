@@ -67,6 +67,7 @@ def test_lines_are_grouped_by_section_with_their_source(tmp_path: Path) -> None:
         "[jwt]",
         "[rate_limit]",
         "[logging]",
+        "[tracing]",
         "[email]",
         "[cors]",
         "[security]",
