@@ -47,6 +47,12 @@ bench: install
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache
 
+.PHONY: chaos
+# The fault scenarios of RELIABILITY.md against the real processes (needs PostgreSQL and
+# redis-server; about 8 minutes). `make chaos CHAOS_ARGS=--quick` runs the CI sizes.
+chaos: install
+	$(BIN)/python -m bench.chaos.run $(CHAOS_ARGS)
+
 .PHONY: docs-check
 # The OpenAPI docs page in headless Chromium (Debian's chromium package; not part of `make test`).
 docs-check: install
