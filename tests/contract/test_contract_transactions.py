@@ -125,3 +125,27 @@ async def test_a_statement_over_the_timeout_is_503_and_the_pool_recovers() -> No
                 assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
         finally:
             await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_stalled_statement_is_cut_by_the_client_and_not_re_run() -> None:
+    """The server's timeout is off for this statement (as when the link, not the query, is slow):
+    the client stops waiting a little after the configured timeout and answers 503."""
+    async with _postgres_engine() as base:
+        url = base.url.render_as_string(hide_password=False)
+        engine = create_engine(EngineOptions(url=url, statement_timeout_ms=200, pool_size=1, max_overflow=0))
+        try:
+            async with session_factory(engine)() as session:
+                started = asyncio.get_running_loop().time()
+                with pytest.raises(ServiceUnavailable) as stalled:
+                    async with translated(session):
+                        await session.execute(text("SET LOCAL statement_timeout = 0"))
+                        await session.execute(text("SELECT pg_sleep(30)"))
+                waited = asyncio.get_running_loop().time() - started
+                assert not isinstance(stalled.value, TransientFailure)
+                assert waited < 10  # about 0.2 s + the 1 s margin, not the 30 s the server would take
+            async with session_factory(engine)() as session:
+                assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
+        finally:
+            await engine.dispose()
+

@@ -26,6 +26,9 @@ SQLITE_PRAGMAS = (
 )
 
 
+CLIENT_TIMEOUT_MARGIN_SECONDS = 1.0
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EngineOptions:
     """Connection settings. The pool settings, timeouts and ``search_path`` apply to PostgreSQL;
@@ -95,6 +98,10 @@ def _postgres_engine(url: URL, options: EngineOptions) -> AsyncEngine:
         server_settings["search_path"] = options.search_path
     connect_args: dict[str, Any] = {
         "timeout": options.connect_timeout_seconds,
+        # The server's statement_timeout cannot help when the link itself is slow or the server
+        # stops answering: the client gives up a little after it (CLIENT_TIMEOUT_MARGIN_SECONDS),
+        # so a request never waits on the database much longer than the timeout says.
+        "command_timeout": options.statement_timeout_ms / 1000 + CLIENT_TIMEOUT_MARGIN_SECONDS,
         "server_settings": server_settings,
     }
     if options.pgbouncer:

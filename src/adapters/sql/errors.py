@@ -76,9 +76,11 @@ def classify(exc: BaseException, *, committing: bool) -> DomainError | None:
     - A connection lost or refused before COMMIT was sent: nothing was kept; re-run.
     - A connection lost during COMMIT: the server may or may not have committed; re-running
       could do the work twice, so the client gets 503 (idempotency keys make its retry safe).
-    - Statement timeouts and other operator interventions: 503, not re-run (a slow database
-      would only get slower).
+    - Statement timeouts (the server's, or the client's when the link or the server stalls) and
+      other operator interventions: 503, not re-run (a slow database would only get slower).
     """
+    if _timed_out(exc):
+        return ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS, context="statement timed out")
     sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", None) or "")
     if sqlstate.startswith(_RERUNNABLE_SQLSTATES):
         return TransientFailure(retry_after=RETRY_AFTER_SECONDS, context=f"sqlstate {sqlstate}")
@@ -90,6 +92,21 @@ def classify(exc: BaseException, *, committing: bool) -> DomainError | None:
     if lost or sqlstate.startswith("57"):
         return ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS, context=sqlstate or type(exc).__name__)
     return None
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """A statement the client stopped waiting for (asyncpg's command_timeout): anywhere in the
+    chain of causes. A pool that had no connection to give is not one (PoolTimeout)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, PoolTimeout):
+            return False
+        if isinstance(current, TimeoutError) and not isinstance(current, ConnectionError):
+            return True
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return False
 
 
 @asynccontextmanager

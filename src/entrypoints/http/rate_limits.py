@@ -11,6 +11,8 @@ instead of per fleet) rather than failing every request.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +41,13 @@ class RouteLimits:
 
 
 class RequestThrottle:
+    """Counts requests in the shared store (Redis); when it fails, in this process (``fallback``).
+
+    Once the store has failed, it is skipped for ``retry_seconds`` and then tried by one request
+    (a probe): a frozen store costs one socket timeout per interval, not one per limit of every
+    request.
+    """
+
     def __init__(
         self,
         limiter: RateLimiter,
@@ -47,6 +56,8 @@ class RequestThrottle:
         limits: RouteLimits,
         *,
         enabled: bool,
+        retry_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._limiter = limiter
         self._fallback = fallback
@@ -54,6 +65,9 @@ class RequestThrottle:
         self._limits = limits
         self._enabled = enabled
         self._degraded = False
+        self._retry_seconds = retry_seconds
+        self._clock = clock
+        self._skip_until = 0.0
 
     async def check(self, request: Request[Any, Any, Any]) -> None:
         """Count ``request``; raise RateLimited when a limit is exhausted. Sets the RateLimit
@@ -101,12 +115,18 @@ class RequestThrottle:
             return None  # a bad token is refused by authentication, after the address limit
 
     async def _hit(self, key: str, limit: RateLimit) -> RateDecision:
+        now = self._clock()
+        if self._degraded and now < self._skip_until:
+            return await self._fallback.hit(key, limit)
+        if self._degraded:
+            self._skip_until = now + self._retry_seconds  # this request probes; the others wait
         try:
             decision = await self._limiter.hit(key, limit)
         except ServiceUnavailable:
             if not self._degraded:
                 logger.warning("rate-limit store unavailable: limiting per process until it returns")
                 self._degraded = True
+            self._skip_until = self._clock() + self._retry_seconds
             return await self._fallback.hit(key, limit)
         if self._degraded:
             logger.warning("rate-limit store is back")

@@ -47,6 +47,7 @@ class IdentityPolicyProvider(Provider):
                 auth_per_ip=RateLimit(limits.auth_requests_per_minute, 60),
             ),
             enabled=limits.enabled,
+            retry_seconds=settings.cache.breaker_reset_seconds,
         )
 
 
