@@ -148,4 +148,3 @@ async def test_a_stalled_statement_is_cut_by_the_client_and_not_re_run() -> None
                 assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
         finally:
             await engine.dispose()
-
