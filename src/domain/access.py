@@ -1,7 +1,8 @@
 """Who may do what: the access policy as a pure function of (actor, action, clinic).
 
 Rules:
-- A super admin may do everything, in every clinic.
+- A super admin may do everything, in every clinic, except reach patients' data: that needs a
+  clinical role in the clinic (PATIENT_POLICY, MEMBERS_ONLY) or break-glass.
 - Inside a clinic, the actor's membership role decides, per the POLICY table.
 - Someone without a membership in the clinic is outside it: the decision is NOT_A_MEMBER, which
   the application reports as CLINIC_ACCESS_DENIED for the clinic itself and as *_NOT_FOUND for
@@ -95,6 +96,10 @@ PLATFORM_POLICY: Mapping[Action, frozenset[Role]] = {
 
 CLINICAL_ROLES = frozenset({Role.DOCTOR, Role.RECEPTIONIST})
 
+# Clinic actions that reach patients' data without naming one patient: the platform role does not
+# grant them; a super admin needs an allowed role in the clinic like anyone else.
+MEMBERS_ONLY: frozenset[Action] = frozenset({Action.SEARCH_PATIENTS})
+
 # Actions on one patient's data: the clinic roles that may act on any patient of the clinic (within
 # their locations), and whether a patient may act on their own data. Being a super admin grants
 # none of these: reading a patient's PHI needs a clinical role in the clinic (or break-glass).
@@ -158,7 +163,7 @@ def decide(
     ``patient_id`` for actions on a patient's data, ``location_id`` where the resource has one."""
     if action in PATIENT_POLICY:
         return _decide_for_patient(actor, action, clinic_id, patient_id, location_id)
-    if actor.is_super_admin:
+    if actor.is_super_admin and action not in MEMBERS_ONLY:
         return Decision.ALLOWED
     if action in PLATFORM_POLICY:
         roles = {held.role for held in actor.memberships.values()}

@@ -68,9 +68,24 @@ def test_nobody_acts_in_a_clinic_they_are_not_a_member_of(role: Role, action: Ac
     assert decide(member(role), action, OTHER) is Decision.NOT_A_MEMBER
 
 
-@pytest.mark.parametrize("action", [a for a in Action if a not in PATIENT_ACTIONS])
+MEMBERS_ONLY = {Action.SEARCH_PATIENTS}  # patients' data without one patient named
+
+
+@pytest.mark.parametrize("action", [a for a in Action if a not in PATIENT_ACTIONS and a not in MEMBERS_ONLY])
 def test_super_admin_may_do_everything_but_patient_data(action: Action) -> None:
     assert decide(Actor(user_id=uuid4(), is_super_admin=True), action, CLINIC) is Decision.ALLOWED
+
+
+@pytest.mark.parametrize("action", sorted(MEMBERS_ONLY))
+def test_super_admin_needs_a_clinical_role_to_search_patients(action: Action) -> None:
+    outsider = Actor(user_id=uuid4(), is_super_admin=True)
+    assert decide(outsider, action, CLINIC) is Decision.NOT_A_MEMBER
+    as_admin = Actor(
+        user_id=uuid4(), is_super_admin=True, memberships={CLINIC: ClinicRole(Role.CLINIC_ADMIN)}
+    )
+    assert decide(as_admin, action, CLINIC) is Decision.ROLE_DENIED
+    as_doctor = Actor(user_id=uuid4(), is_super_admin=True, memberships={CLINIC: ClinicRole(Role.DOCTOR)})
+    assert decide(as_doctor, action, CLINIC) is Decision.ALLOWED
 
 
 @pytest.mark.parametrize("action", list(PATIENT_ACTIONS))
