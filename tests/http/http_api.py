@@ -139,12 +139,14 @@ async def production_database(tmp_path: Path, **extra: str) -> AsyncIterator[Set
             await migrate(engine, app_role=role)
         finally:
             await engine.dispose()
+        # The cache, sign-in codes and limits in Redis db 15 under this test's own prefix (removed
+        # below), unless the test names its own.
         yield embedded_settings(
             tmp_path,
             APP_PROFILE="production",
             DATABASE_URL=url,
             DATABASE_APP_ROLE=role,
-            **{**PRODUCTION_SECRETS, **extra},
+            **{"CACHE_DB": "15", "CACHE_KEY_PREFIX": f"{name}-cache", **PRODUCTION_SECRETS, **extra},
         )
     finally:
         from redis.asyncio import Redis
