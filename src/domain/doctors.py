@@ -48,6 +48,7 @@ class Doctor:
     clinic_id: UUID
     specialty: str
     licence_number: str
+    display_name: str | None = None  # as patients see it ("Dr. Ana Reis"); business data, not PHI
     bio: str | None = None
     slot_minutes: int = 30
     hours: tuple[WeeklyWindow, ...] = ()
@@ -68,6 +69,7 @@ class Doctor:
             raise ValidationFailed(details={"licenceNumber": "expected 1 to 64 characters"})
         self.specialty, self.licence_number = specialty, licence
         self.bio = _text(self.bio, "bio", 2000)
+        self.display_name = _text(self.display_name, "displayName", 200)
         if not 10 <= self.slot_minutes <= 120:
             raise ValidationFailed(details={"slotMinutes": "expected 10 to 120"})
         if any(w.location_id is None for w in self.hours):

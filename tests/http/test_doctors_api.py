@@ -59,6 +59,7 @@ async def test_an_admin_creates_reads_lists_and_updates_doctors(api: Api) -> Non
     assert body == {
         "id": user_id,
         "clinicId": clinic,
+        "displayName": "Someone",  # the user's own name, when none is given
         "specialty": "Cardiology",
         "licenceNumber": "LIC-1",
         "bio": None,
@@ -99,6 +100,12 @@ async def test_an_admin_creates_reads_lists_and_updates_doctors(api: Api) -> Non
         '"2"',
     )
     assert (await api.client.get(one, headers=admin)).json()["bio"] == "Hearts"
+    renamed = await api.client.patch(one, json={"displayName": "Dr. Ana Reis"}, headers=admin)
+    assert renamed.json()["displayName"] == "Dr. Ana Reis"
+    listed = await api.client.get(url, headers=await api.auth("doc@example.com"))
+    assert [d["displayName"] for d in listed.json()["items"]] == ["Dr. Ana Reis"]
+    named = await new_doctor(api, clinic, "named@example.com", displayName="Dr. Rui Costa")
+    assert named["displayName"] == "Dr. Rui Costa"
     assert_error(
         await api.client.patch(one, json={"slotMinutes": 121}, headers=admin), 400, "VALIDATION_ERROR"
     )

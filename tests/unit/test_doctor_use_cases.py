@@ -86,6 +86,7 @@ class Doctors:
         uow = self.uow()
         return CreateDoctor(
             InMemoryMembershipRepository(uow),
+            InMemoryUserRepository(uow),
             InMemoryDoctorRepository(uow),
             uow,
             self.world.clock,

@@ -24,6 +24,7 @@ class DoctorRow(Base):
     id: Mapped[UUID]  # the doctor's user id
     specialty: Mapped[str] = mapped_column(String(120))
     licence_number: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str | None] = mapped_column(String(200))
     bio: Mapped[str | None] = mapped_column(String(2000))
     slot_minutes: Mapped[int]
     schedule: Mapped[dict[str, Any]] = mapped_column(JSON_DOCUMENT)

@@ -50,6 +50,7 @@ def _row(doctor: Doctor) -> dict[str, Any]:
         "id": doctor.id,
         "specialty": doctor.specialty,
         "licence_number": doctor.licence_number,
+        "display_name": doctor.display_name,
         "bio": doctor.bio,
         "slot_minutes": doctor.slot_minutes,
         "schedule": {
@@ -72,6 +73,7 @@ def _doctor_of(row: Row[Any]) -> Doctor:
         clinic_id=as_uuid(row.clinic_id),
         specialty=row.specialty,
         licence_number=row.licence_number,
+        display_name=row.display_name,
         bio=row.bio,
         slot_minutes=row.slot_minutes,
         hours=tuple(_window_of(d) for d in schedule.get("hours", ())),

@@ -194,6 +194,7 @@ class _ClinicPlanner:
             clinic_id=clinic_id,
             specialty=self.rng.choice(names.SPECIALTIES),
             licence_number=f"DEMO-{self.no:03d}-{n:05d}",
+            display_name=f"Dr. {user.name}",
             slot_minutes=self.rng.choice((20, 30, 30, 40)),
             hours=tuple(hours),
             breaks=tuple(WeeklyWindow(day, time(12, 30), time(13, 30)) for day in range(5)),

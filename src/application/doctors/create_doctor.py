@@ -9,7 +9,7 @@ from application.access import require
 from application.auditing import AuditEntries
 from application.ports.clock import Clock
 from application.ports.doctors import DoctorRepository
-from application.ports.repositories import MembershipRepository
+from application.ports.repositories import MembershipRepository, UserRepository
 from application.ports.uow import UnitOfWork
 from domain.access import Action, Actor
 from domain.doctors import Doctor
@@ -23,6 +23,7 @@ class CreateDoctorCommand:
     user_id: UUID
     specialty: str
     licence_number: str
+    display_name: str | None = None  # None: the user's name
     bio: str | None = None
     slot_minutes: int | None = None
 
@@ -33,6 +34,7 @@ class CreateDoctor:
     - Clinic admins of the clinic (and super admins); outsiders get CLINIC_ACCESS_DENIED.
     - The user must hold the DOCTOR role in this clinic (VALIDATION_ERROR on ``userId``); the
       profile shares the user's id, so a second profile is DOCTOR_ALREADY_EXISTS.
+    - The name patients see is ``display_name``, or the user's own name when none is given.
     - Starts active, with no working hours (nothing is bookable until a schedule is set).
     - Audited as CREATE_DOCTOR in the same transaction.
     """
@@ -40,12 +42,14 @@ class CreateDoctor:
     def __init__(
         self,
         memberships: MembershipRepository,
+        users: UserRepository,
         doctors: DoctorRepository,
         uow: UnitOfWork,
         clock: Clock,
         audit: AuditEntries,
     ) -> None:
         self._memberships = memberships
+        self._users = users
         self._doctors = doctors
         self._uow = uow
         self._clock = clock
@@ -64,11 +68,13 @@ class CreateDoctor:
         if await self._doctors.get(cmd.clinic_id, cmd.user_id) is not None:
             raise DoctorAlreadyExists()
         now = self._clock.now()
+        user = None if cmd.display_name else await self._users.get(cmd.user_id)
         doctor = Doctor(
             id=cmd.user_id,
             clinic_id=cmd.clinic_id,
             specialty=cmd.specialty,
             licence_number=cmd.licence_number,
+            display_name=cmd.display_name or (user.name if user is not None else None),
             bio=cmd.bio,
             slot_minutes=30 if cmd.slot_minutes is None else cmd.slot_minutes,
             created_at=now,

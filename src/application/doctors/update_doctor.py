@@ -20,6 +20,7 @@ from domain.errors import DoctorNotFound, VersionConflict
 PROFILE_FIELDS = {
     "specialty": "specialty",
     "licence_number": "licenceNumber",
+    "display_name": "displayName",
     "bio": "bio",
     "slot_minutes": "slotMinutes",
     "active": "active",
@@ -35,6 +36,7 @@ class UpdateDoctorCommand:
     expected_version: int | None = None
     specialty: str | None = None
     licence_number: str | None = None
+    display_name: str | None = None
     bio: str | None = None
     slot_minutes: int | None = None
     active: bool | None = None

@@ -24,6 +24,7 @@ class DoctorIn(In):
     user_id: UUID
     specialty: str
     licence_number: str
+    display_name: str | None = None  # as patients see it; the user's name when absent
     bio: str | None = None
     slot_minutes: int | None = None
 
@@ -33,6 +34,7 @@ class DoctorPatchIn(In):
 
     specialty: str | None = None
     licence_number: str | None = None
+    display_name: str | None = None
     bio: str | None = None
     slot_minutes: int | None = None
     active: bool | None = None
@@ -104,6 +106,7 @@ class ScheduleOut(Out):
 class DoctorOut(Out):
     id: UUID
     clinic_id: UUID
+    display_name: str | None
     specialty: str
     licence_number: str
     bio: str | None
@@ -120,6 +123,7 @@ class DoctorOut(Out):
         return cls(
             id=doctor.id,
             clinic_id=doctor.clinic_id,
+            display_name=doctor.display_name,
             specialty=doctor.specialty,
             licence_number=doctor.licence_number,
             bio=doctor.bio,

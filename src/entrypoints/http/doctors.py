@@ -52,6 +52,7 @@ async def create_doctor(
         user_id=data.user_id,
         specialty=data.specialty,
         licence_number=data.licence_number,
+        display_name=data.display_name,
         bio=data.bio,
         slot_minutes=data.slot_minutes,
     )

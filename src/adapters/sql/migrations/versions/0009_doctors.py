@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("id", UUID_TYPE, nullable=False),
         sa.Column("specialty", sa.String(120), nullable=False),
         sa.Column("licence_number", sa.String(64), nullable=False),
+        sa.Column("display_name", sa.String(200), nullable=True),
         sa.Column("bio", sa.String(2000), nullable=True),
         sa.Column("slot_minutes", sa.Integer(), nullable=False),
         sa.Column("schedule", JSON_DOCUMENT, nullable=False),
