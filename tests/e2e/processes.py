@@ -77,6 +77,7 @@ def start_server(tmp_path: Path) -> Iterator[Server]:
         stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group: the cleanup reaches granian's workers too
     )
     running = Server(url=f"http://127.0.0.1:{port}", workdir=tmp_path, process=process, env=env)
 
@@ -92,7 +93,23 @@ def start_server(tmp_path: Path) -> Iterator[Server]:
         wait_until(ready, 60, "/health/ready to answer 200")
         yield running
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+        _stop_group(process)
         log.close()
+
+
+def _stop_group(process: subprocess.Popen[str]) -> None:
+    """SIGTERM the server's whole process group (the main process and its workers), SIGKILL what
+    is still there after a grace period: a killed main process must not leave workers behind."""
+    group = process.pid  # start_new_session: the group is named after its leader, even once it is gone
+    try:
+        os.killpg(group, signal.SIGTERM)
+        process.wait(timeout=15)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    process.wait(timeout=10)
