@@ -16,6 +16,8 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
+from adapters.sql.migrations.tenant_rows import protect_tenant_tables
+
 revision: str = "0008"
 down_revision: str | Sequence[str] | None = ("0003", "0004", "0007")
 branch_labels: str | Sequence[str] | None = None
@@ -40,11 +42,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_domain_events_published_at_occurred_at", "domain_events", ["published_at", "occurred_at"]
     )
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("ALTER TABLE domain_events ENABLE ROW LEVEL SECURITY")
-        op.execute("ALTER TABLE domain_events FORCE ROW LEVEL SECURITY")
-        visible = "app_clinic_visible(clinic_id)"
-        op.execute(f"CREATE POLICY tenant_rows ON domain_events USING ({visible}) WITH CHECK ({visible})")
+    protect_tenant_tables("domain_events")
 
 
 def downgrade() -> None:

@@ -14,6 +14,8 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
+from adapters.sql.migrations.tenant_rows import protect_tenant_tables
+
 revision: str = "0009"
 down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
@@ -65,12 +67,7 @@ def upgrade() -> None:
         "doctor_time_off",
         ["clinic_id", "doctor_id", "starts_at"],
     )
-    if op.get_bind().dialect.name == "postgresql":
-        for table in TABLES:
-            op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-            op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-            visible = "app_clinic_visible(clinic_id)"
-            op.execute(f"CREATE POLICY tenant_rows ON {table} USING ({visible}) WITH CHECK ({visible})")
+    protect_tenant_tables(*TABLES)
 
 
 def downgrade() -> None:

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
 
+from adapters.sql.migrations.tenant_rows import protect_tenant_tables
+
 revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
@@ -57,12 +59,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_patient_name_tokens_clinic_id_patient_id", "patient_name_tokens", ["clinic_id", "patient_id"]
     )
-    if op.get_bind().dialect.name == "postgresql":
-        for table in TABLES:
-            op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-            op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-            visible = "app_clinic_visible(clinic_id)"
-            op.execute(f"CREATE POLICY tenant_rows ON {table} USING ({visible}) WITH CHECK ({visible})")
+    protect_tenant_tables(*TABLES)
 
 
 def downgrade() -> None:

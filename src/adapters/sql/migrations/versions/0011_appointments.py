@@ -23,6 +23,8 @@ import sqlalchemy as sa
 from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
 
+from adapters.sql.migrations.tenant_rows import protect_tenant_tables
+
 revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
@@ -84,10 +86,7 @@ def upgrade() -> None:
             f"(clinic_id WITH =, {column} WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&) "
             f"WHERE ({BLOCKING})"
         )
-    op.execute("ALTER TABLE appointments ENABLE ROW LEVEL SECURITY")
-    op.execute("ALTER TABLE appointments FORCE ROW LEVEL SECURITY")
-    visible = "app_clinic_visible(clinic_id)"
-    op.execute(f"CREATE POLICY tenant_rows ON appointments USING ({visible}) WITH CHECK ({visible})")
+    protect_tenant_tables("appointments")
 
 
 def downgrade() -> None:

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
 
+from adapters.sql.migrations.tenant_rows import protect_tenant_tables
+
 revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
@@ -59,12 +61,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_prescriptions_clinic_id_patient_id_id", "prescriptions", ["clinic_id", "patient_id", "id"]
     )
-    if op.get_bind().dialect.name == "postgresql":
-        for table in TABLES:
-            op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-            op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-            visible = "app_clinic_visible(clinic_id)"
-            op.execute(f"CREATE POLICY tenant_rows ON {table} USING ({visible}) WITH CHECK ({visible})")
+    protect_tenant_tables(*TABLES)
 
 
 def downgrade() -> None:
