@@ -42,7 +42,7 @@ bench: install
 	$(BIN)/python bench/cache.py
 	$(BIN)/python bench/booking.py
 	$(BIN)/python bench/messaging.py
-	$(BIN)/python bench/http.py
+	$(BIN)/python bench/http_bench.py
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

@@ -40,7 +40,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
@@ -50,11 +50,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+from bench.throwaway import REDIS_DB, throwaway_database  # noqa: E402
 
 from adapters.sql.engine import EngineOptions, create_engine  # noqa: E402
 from adapters.sql.migrate import migrate  # noqa: E402
@@ -68,8 +70,6 @@ from entrypoints.config import load_settings  # noqa: E402
 from entrypoints.http.appointment_lifecycle import encode_cursor  # noqa: E402
 from entrypoints.ioc.profiles import build_container  # noqa: E402
 
-DATABASE = os.environ.get("BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "15"))
 NAME = f"bench_booking_{uuid.uuid4().hex[:10]}"
 ROLE = f"{NAME}_app"
 PREFIX = f"{NAME}-cache"
@@ -116,37 +116,16 @@ def summary(samples: list[float]) -> dict[str, float]:
 
 
 # -- the throwaway database and server -------------------------------------------------------------
-@asynccontextmanager
-async def database() -> AsyncIterator[str]:
-    admin = create_async_engine(DATABASE, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{NAME}"'))
-    url = make_url(DATABASE).set(database=NAME).render_as_string(hide_password=False)
+async def _migrated(url: str) -> None:
+    engine = create_engine(EngineOptions(url=url))
     try:
-        engine = create_engine(EngineOptions(url=url))
-        try:
-            await migrate(engine, app_role=ROLE)
-        finally:
-            await engine.dispose()
-        yield url
+        await migrate(engine, app_role=ROLE)
     finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)'))
-            await connection.execute(text(f'DROP ROLE IF EXISTS "{ROLE}"'))
-        await admin.dispose()
-        await clean_redis()
+        await engine.dispose()
 
 
-async def clean_redis() -> None:
-    from redis.asyncio import Redis
-
-    redis = Redis(host="127.0.0.1", port=6379, db=REDIS_DB, socket_timeout=2)
-    try:
-        keys = [key async for key in redis.scan_iter(f"{NAME}*", count=1000)]
-        for start in range(0, len(keys), 500):
-            await redis.delete(*keys[start : start + 500])
-    finally:
-        await redis.aclose()
+def database() -> AbstractAsyncContextManager[str]:
+    return throwaway_database(NAME, ROLE, prepare=_migrated)
 
 
 def environment(url: str, port: int, workers: int) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The comparison apps of bench/http.py, served by granian exactly as `healthcare serve` serves ours.
+"""The comparison apps of bench/http_bench.py, served by granian exactly as `healthcare serve` serves ours.
 
     python -m bench.http_apps TARGET --port P --workers N     (cwd: the repository, PYTHONPATH=.:src)
 

@@ -1,4 +1,4 @@
-"""The load generators of bench/http.py: wrk for throughput, an asyncio client for the mixed
+"""The load generators of bench/http_bench.py: wrk for throughput, an asyncio client for the mixed
 day, and the in-process cost of verifying one access token."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The one table of bench/http.py: scenario, result, goal, ratio, met."""
+"""The one table of bench/http_bench.py: scenario, result, goal, ratio, met."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ which needs answers (OTP codes, fresh slots) and a fixed arrival rate. The table
 Prints the machine, the versions and one table; writes bench/results/http.json (http-quick.json
 with --quick: a ~30-second smoke run at small sizes, whose figures mean little).
 
-    .venv/bin/python bench/http.py [--quick] [--seconds 10] [--workers 1] [--connections 32]
+    .venv/bin/python bench/http_bench.py [--quick] [--seconds 10] [--workers 1] [--connections 32]
 """
 
 from __future__ import annotations
@@ -35,9 +35,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is named http.py: its folder must not shadow the standard library's `http` package.
 HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
@@ -53,7 +51,7 @@ import subprocess  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import AsyncIterator, Iterator  # noqa: E402
-from contextlib import asynccontextmanager  # noqa: E402
+from contextlib import AbstractAsyncContextManager, asynccontextmanager  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from importlib.metadata import version  # noqa: E402
 from typing import Any  # noqa: E402
@@ -61,12 +59,10 @@ from typing import Any  # noqa: E402
 import httpx  # noqa: E402
 from bench import http_load  # noqa: E402
 from bench.http_report import print_report  # noqa: E402
+from bench.throwaway import REDIS_DB, throwaway_database  # noqa: E402
 from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine  # noqa: E402
 
-DATABASE = os.environ.get("BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "15"))
 NAME = f"bench_http_{uuid.uuid4().hex[:10]}"
 ROLE = f"{NAME}_app"
 PHI_KEY = "k1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
@@ -112,31 +108,8 @@ def environment(url: str, port: int, workers: int) -> dict[str, str]:
 
 
 # -- the throwaway database, the CLI, the servers --------------------------------------------------
-@asynccontextmanager
-async def database() -> AsyncIterator[str]:
-    admin = create_async_engine(DATABASE, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{NAME}"'))
-    try:
-        yield make_url(DATABASE).set(database=NAME).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)'))
-            await connection.execute(text(f'DROP ROLE IF EXISTS "{ROLE}"'))
-        await admin.dispose()
-        await clean_redis()
-
-
-async def clean_redis() -> None:
-    from redis.asyncio import Redis
-
-    redis = Redis(host="127.0.0.1", port=6379, db=REDIS_DB, socket_timeout=2)
-    try:
-        keys = [key async for key in redis.scan_iter(f"{NAME}*", count=1000)]
-        for start in range(0, len(keys), 500):
-            await redis.delete(*keys[start : start + 500])
-    finally:
-        await redis.aclose()
+def database() -> AbstractAsyncContextManager[str]:
+    return throwaway_database(NAME, ROLE)  # migrated by `healthcare migrate`, as an operator would
 
 
 def healthcare(*args: str) -> list[str]:
