@@ -234,6 +234,8 @@ def tags_written(entries: Iterable[AuditEntry]) -> tuple[str, ...]:
             tags.append(f"appointment:{rid}")
         elif kind == "prescription":  # a correction touches the version it supersedes as well
             tags.append(f"prescription:{rid}")
+        elif kind == "session" and entry.action != "SIGN_IN":  # ended: refused from now on
+            tags.append(f"session:{rid}")
     return tuple(dict.fromkeys(tags))
 
 

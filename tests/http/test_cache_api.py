@@ -14,13 +14,17 @@ import pytest
 from http_api import Api, assert_error, open_api, production_database
 
 from application.auth.issue_operator_token import IssueOperatorToken, IssueOperatorTokenCommand
+from application.auth.session_tokens import SessionTokens
 from application.clinics.create_clinic import CreateClinic, CreateClinicCommand
 from application.clinics.get_clinic import GetClinic
 from application.ports.cache import Cache
-from application.ports.repositories import ClinicRepository
+from application.ports.clock import Clock
+from application.ports.repositories import ClinicRepository, UserRepository
+from application.ports.uow import UnitOfWork
 from application.users.create_super_admin import CreateSuperAdmin, CreateSuperAdminCommand
 from cache_support import delete_prefixed, new_prefix, reachable_redis, redis_address, wait_until
 from domain.access import Actor
+from domain.contact import Email
 from entrypoints.bootstrap import as_system
 from entrypoints.config import Settings
 from entrypoints.ioc.caching import ContainerReads
@@ -91,6 +95,58 @@ async def test_a_write_on_one_app_reaches_the_l1_of_another(tmp_path: Path) -> N
     finally:
         await delete_prefixed(redis, prefix)
         await redis.aclose()
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+async def test_a_logout_on_one_app_ends_the_session_the_other_kept(tmp_path: Path) -> None:
+    """Each app keeps a live session in its own L1 (Authenticate): the logout's commit drops it
+    there too, through the invalidation channel, long before the entry's 30 s."""
+    redis = await reachable_redis()
+    prefix = new_prefix()
+    host, port, db = redis_address()
+    shared = {"CACHE_HOST": host, "CACHE_PORT": str(port), "CACHE_DB": str(db), "CACHE_KEY_PREFIX": prefix}
+    shared["RATE_LIMIT_ENABLED"] = "false"
+    try:
+        async with production_database(tmp_path, **shared) as settings, AsyncExitStack() as stack:
+            await stack.enter_async_context(_operator(settings, "ops@example.com"))
+            bearer = await _signed_in(settings, "ops@example.com")
+            first = await stack.enter_async_context(_app(settings))
+            second = await stack.enter_async_context(_app(settings))
+            for app in (first, second):  # the app's own loop builds its cache
+                assert (await app.client.get("/api/v1/auth/me", headers=bearer)).status_code == 200
+            caches = [await app.container.get(Cache) for app in (first, second)]
+            await wait_until(lambda: all(c.listener.connected for c in caches), what="both apps subscribed")
+            hits = caches[1].stats().l1_hits
+            assert (await second.client.get("/api/v1/auth/me", headers=bearer)).status_code == 200
+            assert caches[1].stats().l1_hits > hits  # the session (and user) from the second's L1
+
+            assert (await first.client.post("/api/v1/auth/logout", headers=bearer)).status_code == 204
+            refused = await first.client.get("/api/v1/auth/me", headers=bearer)
+            assert_error(refused, 401, "INVALID_CREDENTIALS")  # at once where it was ended
+            loop = asyncio.get_running_loop()
+            give_up = loop.time() + DEADLINE
+            while (await second.client.get("/api/v1/auth/me", headers=bearer)).status_code != 401:
+                if loop.time() > give_up:
+                    pytest.fail("the other app still accepts the ended session")
+    finally:
+        await delete_prefixed(redis, prefix)
+        await redis.aclose()
+
+
+async def _signed_in(settings: Settings, email: str) -> dict[str, str]:
+    """A session's bearer header for ``email``: what verifying a one-time code does, minus the code."""
+    container = build_container(settings)
+    try:
+        async with container() as request:
+            await as_system(request)
+            user = await (await request.get(UserRepository)).get_by_email(Email(email))
+            assert user is not None
+            pair = await (await request.get(SessionTokens)).open(user.id, (await request.get(Clock)).now())
+            await (await request.get(UnitOfWork)).commit()
+        return {"Authorization": f"Bearer {pair.access_token}"}
+    finally:
+        await container.close()
 
 
 async def _name(api: Api, clinic: str, headers: dict[str, str]) -> str:

@@ -31,6 +31,8 @@ from application.appointments.lifecycle import AppointmentWrites, TransitionComm
 from application.audit.denials import DeniedAttempts
 from application.auditing import AuditEntries
 from application.caching import CacheInvalidator, QueryCache, tags_written
+from application.consent.record_consent import RecordConsent, RecordConsentCommand
+from application.consent.revoke_consent import RevokeConsent
 from application.ports.cache import CachePolicy, CacheStats, Compliance
 from application.ports.uow import CommitListeners
 from application.prescriptions.common import LinkPolicy
@@ -66,6 +68,7 @@ class Clinical:
 
     def __init__(self, world: World) -> None:
         self.world = world
+        self.history_reads = 0  # consent histories read from the store (CountingConsents)
         self.time = ManualTime()  # the cache's clock: it does not move unless a test says so
         self.cache = MemoryCache(clock=self.time, monotonic=self.time)
         self.clinic = uuid4()
@@ -93,21 +96,23 @@ class Clinical:
         listeners = CommitListeners((CacheInvalidator(self.cache),))
         return InMemoryUnitOfWork(self.world.store, listeners, audit=self._entries())
 
-    def _disclosure(self, uow: InMemoryUnitOfWork) -> AppointmentDisclosure:
+    def _disclosure(self, uow: InMemoryUnitOfWork, *, cached_consents: bool = False) -> AppointmentDisclosure:
+        consents = CountingConsents(uow, self)
         return AppointmentDisclosure(
-            InMemoryConsentRepository(uow),
+            consents,
             InMemoryEmergencyGrantRepository(uow),
             self.world.clock,
             self._entries(),
             InMemoryPhiReadAudit(self.world.store, ChainSealer(UNCONFIGURED_KEY)),
+            *([QueryCache(self.cache)] if cached_consents else []),
         )
 
-    def get_appointment(self) -> GetAppointment:
+    def get_appointment(self, *, cached_consents: bool = False) -> GetAppointment:
         uow = self.uow()
         return GetAppointment(
             InMemoryAppointmentRepository(uow),
             InMemoryClinicRepository(uow),
-            self._disclosure(uow),
+            self._disclosure(uow, cached_consents=cached_consents),
             DeniedAttempts(uow, self._entries()),
             QueryCache(self.cache),
         )
@@ -209,6 +214,16 @@ class Clinical:
         return appointment
 
 
+class CountingConsents(InMemoryConsentRepository):
+    def __init__(self, uow: InMemoryUnitOfWork, clinical: Clinical) -> None:
+        super().__init__(uow)
+        self._clinical = clinical
+
+    async def history(self, clinic_id: UUID, patient_id: UUID) -> Any:
+        self._clinical.history_reads += 1
+        return await super().history(clinic_id, patient_id)
+
+
 @pytest.fixture
 async def c(world: World) -> Clinical:
     clinical = Clinical(world)
@@ -223,16 +238,46 @@ async def test_a_second_appointment_read_is_a_hit_and_is_audited_and_disclosed_a
     booked = await c.book()
     query = GetAppointmentQuery(appointment_id=booked.id)
     desk = await c.get_appointment()(query, c.desk)  # no consent: the words are withheld
-    assert desk.appointment.reason is None and c.stats().loader_calls == 1
+    # Each read also reads the appointment's clinic (its time zone), cached alike: two loads.
+    assert desk.appointment.reason is None and c.stats().loader_calls == 2
     own = await c.get_appointment()(query, c.patient)  # a hit: the cached object kept the words
     assert own.appointment.reason == "Persistent cough"
     await c.consent(c.patient)
     consented = await c.get_appointment()(query, c.desk)
     assert consented.appointment.reason == "Persistent cough"
     stats = c.stats()
-    assert (stats.loader_calls, stats.l1_hits) == (1, 2)
+    assert (stats.loader_calls, stats.l1_hits) == (2, 4)
     actions = [e.action for e in c.audit() if e.resource_type == "appointment"]
     assert actions == ["VIEW_APPOINTMENT_SCHEDULE", "VIEW_APPOINTMENT_SELF", "VIEW_APPOINTMENT_CONSENT"]
+
+
+async def test_the_phi_gate_reads_a_cached_consent_history_that_every_consent_write_drops(
+    c: Clinical,
+) -> None:
+    booked = await c.book()
+    query = GetAppointmentQuery(appointment_id=booked.id)
+
+    async def words() -> str | None:
+        return (await c.get_appointment(cached_consents=True)(query, c.desk)).appointment.reason
+
+    def uow_parts() -> tuple[InMemoryUnitOfWork, InMemoryConsentRepository]:
+        uow = c.uow()
+        return uow, InMemoryConsentRepository(uow)
+
+    assert await words() is None and await words() is None  # no consent: withheld
+    assert c.history_reads == 1  # the second read used the cached (empty) history
+    uow, consents = uow_parts()
+    recorded = await RecordConsent(
+        InMemoryMembershipRepository(uow), consents, uow, c.world.clock, c.world.ids, c._entries()
+    )(RecordConsentCommand(clinic_id=c.clinic, patient_id=c.patient.user_id, scope="treatment"), c.desk)
+    assert await words() == "Persistent cough"  # the next read sees the consent
+    assert await words() == "Persistent cough" and c.history_reads == 2
+    uow, consents = uow_parts()
+    await RevokeConsent(consents, uow, c.world.clock, c.world.ids, c._entries())(
+        c.clinic, c.patient.user_id, recorded.id, c.desk
+    )
+    assert await words() is None  # withdrawn: the very next read withholds the words again
+    assert c.history_reads == 3
 
 
 async def test_a_caller_cannot_change_the_cached_appointment(c: Clinical) -> None:
@@ -241,7 +286,7 @@ async def test_a_caller_cannot_change_the_cached_appointment(c: Clinical) -> Non
     mine = await c.get_appointment()(query, c.patient)
     mine.appointment.reason = "Changed by one caller"
     again = await c.get_appointment()(query, c.patient)
-    assert again.appointment.reason == "Persistent cough" and c.stats().l1_hits == 1
+    assert again.appointment.reason == "Persistent cough" and c.stats().l1_hits == 2  # and its clinic
 
 
 async def test_a_write_drops_the_cached_appointment(c: Clinical) -> None:
@@ -253,9 +298,9 @@ async def test_a_write_drops_the_cached_appointment(c: Clinical) -> None:
     )
     after = await c.get_appointment()(query, c.patient)
     assert after.appointment.status is S.CANCELLED and after.appointment.version == 2
-    assert c.stats().loader_calls == 2
+    assert c.stats().loader_calls == 3  # the appointment again; its clinic was not written
     assert (await c.get_appointment()(query, c.patient)).appointment.status is S.CANCELLED
-    assert c.stats().loader_calls == 2  # cached again
+    assert c.stats().loader_calls == 3  # cached again
 
 
 @pytest.mark.parametrize("who", ["other_patient", "away_desk", "outsider", "admin"])
@@ -285,7 +330,7 @@ async def test_a_cached_hold_is_seen_lapsed_once_it_expires_without_any_write(c:
     assert first.appointment.is_active(c.world.clock.now())
     c.world.clock.advance(minutes=11)  # type: ignore[attr-defined]
     later = await c.get_appointment()(query, c.patient)
-    assert c.stats().l1_hits == 1  # the cached object, as the database would answer it
+    assert c.stats().l1_hits == 2  # the cached object (and clinic), as the database would answer it
     assert later.appointment.status is S.HELD and not later.appointment.is_active(c.world.clock.now())
     with pytest.raises(AppointmentHoldExpired):
         await ConfirmAppointment(c.writes())(TransitionCommand(appointment_id=held.id), c.patient)
@@ -371,13 +416,15 @@ async def test_clinical_reads_are_cached_as_phi_keyed_by_clinic_and_id(c: Clinic
     await c.get_appointment()(GetAppointmentQuery(appointment_id=booked.id), c.patient)
     first_id = await _issued(c)
     await c.get_prescription()(first_id, c.patient)
-    assert [key for key, _ in recording.asked] == [
+    clinical = [(key, policy) for key, policy in recording.asked if not key.startswith("clinic:")]
+    assert [key for key, _ in recording.asked if key.startswith("clinic:")] == [f"clinic:{c.clinic}"]
+    assert [key for key, _ in clinical] == [
         f"appointment:{c.clinic}:{booked.id}",
         f"prescription:{c.clinic}:{first_id}",
     ]
-    for _, policy in recording.asked:  # sensitive: encrypted before it leaves the process
+    for _, policy in clinical:  # sensitive: encrypted before it leaves the process
         assert policy.compliance is Compliance.SENSITIVE and policy.ttl > 0
-    assert [policy.tags for _, policy in recording.asked] == [
+    assert [policy.tags for _, policy in clinical] == [
         (f"appointment:{booked.id}",),
         (f"prescription:{first_id}",),
     ]

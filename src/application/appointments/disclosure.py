@@ -14,6 +14,11 @@ break-glass). So:
   whoever is on it (no consent lookup per patient shown);
 - every appointment shown is a PHI read, audited as ``VIEW_APPOINTMENT_<basis>`` naming the
   patient, SCHEDULE being the basis of a view without the words.
+
+The consent history the gate reads is cached (sensitive, per clinic and patient, tagged
+``consents:<patient>``: every consent write touches it, so a withdrawal is seen by the next read
+in every process); whether a consent is active is worked out at each read from the cached
+records, so an expiry needs no write.
 """
 
 from __future__ import annotations
@@ -23,12 +28,15 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from application.auditing import AuditEntries
+from application.caching import UNCACHED, QueryCache, cached
 from application.consent.phi_access import authorize_phi_read
 from application.ports.audit import PhiReadAudit
+from application.ports.cache import FREQUENT
 from application.ports.clock import Clock
 from application.ports.consent import ConsentRepository, EmergencyGrantRepository
 from domain.access import Actor
 from domain.appointments import Appointment
+from domain.consent import ConsentRecord
 from domain.errors import ConsentExpired, InsufficientPermissions, PatientNotFound
 
 SCHEDULE = "SCHEDULE"
@@ -55,12 +63,14 @@ class AppointmentDisclosure:
         clock: Clock,
         audit: AuditEntries,
         phi_reads: PhiReadAudit,
+        cache: QueryCache = UNCACHED,
     ) -> None:
         self._consents = consents
         self._grants = grants
         self._clock = clock
         self._audit = audit
         self._phi_reads = phi_reads
+        self.cache = cache
 
     async def basis(self, actor: Actor, appointment: Appointment) -> str:
         """SELF, CONSENT or EMERGENCY when the caller may read the patient's words, else SCHEDULE."""
@@ -70,13 +80,23 @@ class AppointmentDisclosure:
                 appointment.clinic_id,
                 appointment.patient_id,
                 location_id=appointment.location_id,
-                consents=self._consents,
+                consents=self,
                 grants=self._grants,
                 now=self._clock.now(),
             )
         except (ConsentExpired, PatientNotFound, InsufficientPermissions):
             return SCHEDULE
         return access.basis.value.upper()
+
+    @cached(
+        "consents:{clinic_id}:{patient_id}",
+        policy=FREQUENT,
+        phi=True,
+        tags=("consents:{patient_id}", "patient:{patient_id}"),
+    )
+    async def history(self, clinic_id: UUID, patient_id: UUID) -> Sequence[ConsentRecord]:
+        """The patient's consent records in the clinic, oldest first (the gate's ConsentHistory)."""
+        return await self._consents.history(clinic_id, patient_id)
 
     async def disclose(
         self, actor: Actor, appointments: Sequence[Appointment], *, schedule: bool = False

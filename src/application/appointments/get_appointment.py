@@ -11,10 +11,11 @@ from application.appointments.views import AppointmentView
 from application.audit.denials import DeniedAttempts
 from application.caching import UNCACHED, QueryCache, cached
 from application.ports.appointments import AppointmentRepository
-from application.ports.cache import FREQUENT
+from application.ports.cache import FREQUENT, SEMI_STATIC
 from application.ports.repositories import ClinicRepository
 from domain.access import Action, Actor
 from domain.appointments import Appointment
+from domain.clinics import Clinic
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,6 +36,7 @@ class GetAppointment:
     - The patient's words (reason, cancellation reason) need a PHI basis (self, treatment
       consent, break-glass); without one staff see the appointment with them withheld (null).
     - Every read is audited as VIEW_APPOINTMENT_<basis> naming the patient (see disclosure).
+    - The clinic (for its time zone) is cached as every clinic read caches it.
     - The appointment is cached encrypted (sensitive; key per clinic, tag ``appointment:<id>``,
       dropped by every write to it); access, the PHI basis and the read audit run on every
       call, hit or miss, on the cached object. A lapsing hold needs no write: whether it is
@@ -62,7 +64,7 @@ class GetAppointment:
         appointment = await find_appointment(self.load, actor, query.appointment_id, query.clinic_id)
         require_on_appointment(actor, Action.VIEW_APPOINTMENTS, appointment)
         [shown] = await self._disclosure.disclose(actor, [appointment])
-        clinic = await self._clinics.get(appointment.clinic_id)
+        clinic = await self.clinic(appointment.clinic_id)
         return AppointmentView(shown, clinic.time_zone if clinic is not None else "UTC")
 
     @cached(
@@ -73,3 +75,7 @@ class GetAppointment:
     )
     async def load(self, clinic_id: UUID, appointment_id: UUID) -> Appointment | None:
         return await self._appointments.get(clinic_id, appointment_id)
+
+    @cached("clinic:{clinic_id}", policy=SEMI_STATIC, tags=("clinic:{clinic_id}",))
+    async def clinic(self, clinic_id: UUID) -> Clinic | None:
+        return await self._clinics.get(clinic_id)

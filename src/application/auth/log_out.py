@@ -15,8 +15,8 @@ class LogOut:
     """Log out.
 
     - Revokes the caller's session: its refresh tokens stop working, and so does the access token
-      on the very next request (every request checks its session in the database, not only in
-      a cache that a Redis outage could leave stale).
+      from the next request on (the LOGOUT entry drops the session that Authenticate keeps in
+      each process, after the commit: see Authenticate for the bounds).
     - A token without a session (an operator token from the CLI) cannot log out: it just expires.
     - Audited.
     """

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 from uuid import UUID
 
-from application.ports.consent import ConsentRepository, EmergencyGrantRepository
+from application.ports.consent import EmergencyGrantRepository
 from domain.access import Action, Actor, Decision, decide
-from domain.consent import ConsentScope, has_active
+from domain.consent import ConsentRecord, ConsentScope, has_active
 from domain.errors import ConsentExpired, InsufficientPermissions, PatientNotFound
 from domain.identity import Role
 
@@ -20,6 +22,17 @@ class PhiBasis(StrEnum):
     SELF = "self"
     CONSENT = "consent"
     EMERGENCY = "emergency"
+
+
+class ConsentHistory(Protocol):
+    """What the gate reads of consents: a ConsentRepository, or a cached reader of one."""
+
+    async def history(self, clinic_id: UUID, patient_id: UUID) -> Sequence[ConsentRecord]: ...
+
+
+def consents_tag(patient_id: UUID) -> str:
+    """The cache tag of a patient's consent history: a consent write touches it."""
+    return f"consents:{patient_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +47,7 @@ async def authorize_phi_read(
     patient_id: UUID,
     *,
     location_id: UUID | None,
-    consents: ConsentRepository,
+    consents: ConsentHistory,
     grants: EmergencyGrantRepository,
     now: datetime,
 ) -> PhiAccess:

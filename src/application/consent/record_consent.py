@@ -9,6 +9,7 @@ from uuid import UUID
 from application.access import require_for_patient
 from application.auditing import AuditEntries
 from application.consent.patients import require_patient
+from application.consent.phi_access import consents_tag
 from application.ports.clock import Clock, IdGenerator
 from application.ports.consent import ConsentRepository
 from application.ports.repositories import MembershipRepository
@@ -73,6 +74,7 @@ class RecordConsent:
             expires_at=cmd.expires_at,
         )
         await self._consents.add(record)
+        self._uow.touch(consents_tag(cmd.patient_id))  # the PHI gate's cached history
         self._uow.record(
             self._audit.entry(actor, "RECORD_CONSENT", "consent", record.id, clinic_id=cmd.clinic_id)
         )

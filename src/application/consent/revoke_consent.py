@@ -6,6 +6,7 @@ from uuid import UUID
 
 from application.access import require_for_patient
 from application.auditing import AuditEntries
+from application.consent.phi_access import consents_tag
 from application.ports.clock import Clock, IdGenerator
 from application.ports.consent import ConsentRepository
 from application.ports.uow import UnitOfWork
@@ -66,6 +67,7 @@ class RevokeConsent:
             revokes=grant.id,
         )
         await self._consents.add(revocation)
+        self._uow.touch(consents_tag(patient_id))  # the PHI gate's cached history: withdrawn at once
         self._uow.record(self._audit.entry(actor, "REVOKE_CONSENT", "consent", grant.id, clinic_id=clinic_id))
         await self._uow.commit()
         return revocation
