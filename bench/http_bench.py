@@ -10,8 +10,12 @@ verify-otp with the code read from the outbox table, where the delivery channel 
 so the session (revocation) check runs on every request.
 
 The load comes from another process: wrk (one thread, keep-alive connections) for the
-throughput scenarios, and a Python asyncio client (httpx, HTTP/1.1 keep-alive) for the mixed day,
-which needs answers (OTP codes, fresh slots) and a fixed arrival rate. The table:
+throughput scenarios, or where wrk is not installed (or with ``--client python``)
+bench/http_loadgen.py, a plain-asyncio HTTP/1.1 client with the same requests, connections and
+summary, in its own process; it takes more CPU per request than wrk, so on a small machine its
+rows (the ceiling first) come out lower, and the table and the JSON (``client``) say which ran.
+The mixed day, which needs answers (OTP codes, fresh slots) and a fixed arrival rate, always uses a
+Python asyncio client (httpx, HTTP/1.1 keep-alive). The table:
 
 - the ceiling: a bare Litestar app returning a constant msgspec Struct (bench/http_apps.py),
   served by granian with the same arguments and workers;
@@ -28,6 +32,7 @@ Prints the machine, the versions and one table; writes bench/results/http.json (
 with --quick: a ~30-second smoke run at small sizes, whose figures mean little).
 
     .venv/bin/python bench/http_bench.py [--quick] [--seconds 10] [--workers 1] [--connections 32]
+                                         [--client auto|wrk|python]
 """
 
 from __future__ import annotations
@@ -287,9 +292,11 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "seconds_per_cell": seconds,
         "workers": args.workers,
         "connections": args.connections,
-        "client": "wrk" if shutil.which("wrk") else "python",
+        "client": args.client,
     }
-    load = http_load.Load(workdir, seconds=seconds, warmup=warmup, connections=args.connections)
+    load = http_load.Load(
+        workdir, seconds=seconds, warmup=warmup, connections=args.connections, client=args.client
+    )
     async with database() as url:
         env = environment(url, free_port(), args.workers)
         started = time.perf_counter()
@@ -396,7 +403,7 @@ def machine(result: dict[str, Any]) -> dict[str, Any]:
         **{name: version(name) for name in libraries},
         "postgresql": result.get("postgresql"),
         "redis-server": redis_version(),
-        "wrk": http_load.version(),
+        "load_client": http_load.version(result["client"]),
     }
 
 
@@ -416,9 +423,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="per measured cell (default 10; 1.5 with --quick)")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes (default 1)")
     parser.add_argument("--connections", type=int, default=32, help="keep-alive connections (default 32)")
+    parser.add_argument(
+        "--client",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="the throughput rows' load: wrk, the Python asyncio client, or wrk when installed (default)",
+    )
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk is not installed (apt-get install -y wrk); this bench needs it for the throughput rows")
+    if args.client == "auto":
+        args.client = "wrk" if shutil.which("wrk") else "python"
+    elif args.client == "wrk" and not shutil.which("wrk"):
+        sys.exit("wrk is not installed (apt-get install -y wrk); leave out --client for the Python client")
     workdir = Path(os.environ.get("TMPDIR", "/tmp")) / NAME
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

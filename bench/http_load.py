@@ -1,5 +1,6 @@
-"""The load generators of bench/http_bench.py: wrk for throughput, an asyncio client for the mixed
-day, and the in-process cost of verifying one access token."""
+"""The load generators of bench/http_bench.py: wrk (or, without it, bench/http_loadgen.py) for
+throughput, an asyncio client for the mixed day, and the in-process cost of verifying one access
+token."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import json
 import random
 import statistics
 import subprocess
+import sys
 import time
 import timeit
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import uuid4
 
 import httpx
@@ -52,32 +55,43 @@ end
 """
 
 
-def version() -> str:
+def version(client: str) -> str:
+    """The load client's name and version, as the table's versions line shows it."""
+    if client == "python":
+        return f"load client: Python {sys.version.split()[0]} asyncio (bench/http_loadgen.py)"
     done = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
     return (done.stdout or done.stderr).split("\n")[0].strip()
 
 
 @dataclass
 class Load:
-    """Closed-loop load from wrk: one thread, ``connections`` keep-alive connections, a warm-up
-    run before each measured one."""
+    """Closed-loop load from a second process, one thread, ``connections`` keep-alive connections,
+    a warm-up run before each measured one: wrk (``client="wrk"``) or bench/http_loadgen.py
+    (``client="python"``, an asyncio client with the same requests and the same summary)."""
 
     workdir: Path
     seconds: float
     warmup: float
     connections: int
+    client: str = "wrk"
 
     async def get(self, base: str, token: str | None, prefix: str, suffixes: list[str]) -> dict[str, Any]:
+        if self.client == "python":
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            return await self._python(base, "GET", [prefix + s for s in suffixes], [], headers, self.warmup)
         lines = self._file(suffixes)
         auth = f'wrk.headers["Authorization"] = "Bearer {token}"' if token else ""
         script = self._script(_GET % {"lines": lines, "auth": auth, "prefix": prefix})
-        await self._run(base, script, self.warmup)
-        return await self._run(base, script, self.seconds)
+        await self._wrk(base, script, self.warmup)
+        return await self._wrk(base, script, self.seconds)
 
     async def post(self, base: str, token: str, path: str, bodies: list[str]) -> dict[str, Any]:
         """No warm-up: each body books a slot once."""
+        if self.client == "python":
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            return await self._python(base, "POST", [path], bodies, headers, 0)
         script = self._script(_POST % {"lines": self._file(bodies), "token": token, "path": path})
-        return await self._run(base, script, self.seconds)
+        return await self._wrk(base, script, self.seconds)
 
     def _file(self, lines: list[str]) -> Path:
         path = self.workdir / f"lines-{uuid4().hex}.txt"
@@ -89,29 +103,56 @@ class Load:
         path.write_text(body + _DONE)
         return path
 
-    async def _run(self, base: str, script: Path, seconds: float) -> dict[str, Any]:
-        process = await asyncio.create_subprocess_exec(
+    async def _wrk(self, base: str, script: Path, seconds: float) -> dict[str, Any]:
+        return await _summary_of(
             "wrk", "-t1", f"-c{self.connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
             "-s", str(script), base,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
-        out, err = await process.communicate()
-        line = next((ln for ln in out.decode().splitlines() if ln.startswith("WRKJSON ")), None)
-        if line is None:
-            raise RuntimeError(f"wrk gave no summary: {out.decode()[-500:]} {err.decode()[-500:]}")
-        raw = json.loads(line.removeprefix("WRKJSON "))
-        elapsed = raw["duration_us"] / 1e6
-        return {
-            "rps": raw["requests"] / elapsed,
-            "ok_rps": (raw["requests"] - raw["status_errors"]) / elapsed,
-            "requests": raw["requests"],
-            "errors": raw["status_errors"] + raw["socket_errors"],
-            "p50_ms": raw["p50_us"] / 1000,
-            "p90_ms": raw["p90_us"] / 1000,
-            "p99_ms": raw["p99_us"] / 1000,
-            "max_ms": raw["max_us"] / 1000,
-        }
+
+    async def _python(
+        self,
+        base: str,
+        method: str,
+        targets: list[str],
+        bodies: list[str],
+        headers: dict[str, str],
+        warmup: float,
+    ) -> dict[str, Any]:
+        """The same run as wrk's: whole seconds (wrk's ``-d``), a 10 s timeout per request."""
+        url = urlsplit(base)
+        spec = {
+            "host": url.hostname, "port": url.port, "connections": self.connections,
+            "seconds": max(1, round(self.seconds)), "warmup": max(1, round(warmup)) if warmup else 0,
+            "timeout": 10.0, "method": method, "targets": targets, "bodies": bodies, "headers": headers,
+        }  # fmt: skip
+        path = self.workdir / f"load-{uuid4().hex}.json"
+        path.write_text(json.dumps(spec))
+        return await _summary_of(sys.executable, str(Path(__file__).with_name("http_loadgen.py")), str(path))
+
+
+async def _summary_of(*command: str) -> dict[str, Any]:
+    """Run a load client; its summary line (``WRKJSON``/``LOADJSON`` + the same fields) as rates
+    and milliseconds."""
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await process.communicate()
+    prefixes = ("WRKJSON ", "LOADJSON ")
+    line = next((ln for ln in out.decode().splitlines() if ln.startswith(prefixes)), None)
+    if line is None:
+        raise RuntimeError(f"{command[0]} gave no summary: {out.decode()[-500:]} {err.decode()[-500:]}")
+    raw = json.loads(line.split(" ", 1)[1])
+    elapsed = raw["duration_us"] / 1e6
+    return {
+        "rps": raw["requests"] / elapsed,
+        "ok_rps": (raw["requests"] - raw["status_errors"]) / elapsed,
+        "requests": raw["requests"],
+        "errors": raw["status_errors"] + raw["socket_errors"],
+        "p50_ms": raw["p50_us"] / 1000,
+        "p90_ms": raw["p90_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+        "max_ms": raw["max_us"] / 1000,
+    }
 
 
 # -- the mixed day -------------------------------------------------------------------------------

@@ -16,6 +16,15 @@ def _met(ok: bool) -> str:
     return "met" if ok else "NOT MET"
 
 
+def _client(client: str) -> str:
+    if client == "python":
+        return (
+            "python asyncio client in a second process (wrk not used; it costs more CPU per request, "
+            "so the throughput rows, the ceiling first, may be lower than wrk would measure), 1 thread"
+        )
+    return "wrk, 1 thread"
+
+
 def rows_of(result: dict[str, Any]) -> list[Row]:
     ceiling, warm, cold = result["ceiling"], result["get_warm"], result["get_cold"]
     plain, raw, post = result["get_warm_no_claims_cache"], result["hand_written"], result["post"]
@@ -96,10 +105,10 @@ def print_report(result: dict[str, Any]) -> list[Row]:
     print(
         f"versions: Python {m['python']}, Litestar {m['litestar']}, granian {m['granian']}, "
         f"msgspec {m['msgspec']}, SQLAlchemy {m['sqlalchemy']}, asyncpg {m['asyncpg']}, PyJWT {m['pyjwt']}, "
-        f"redis-py {m['redis']}, PostgreSQL {m['postgresql']}, Redis {m['redis-server']}, {m['wrk']}"
+        f"redis-py {m['redis']}, PostgreSQL {m['postgresql']}, Redis {m['redis-server']}, {m['load_client']}"
     )
     print(
-        f"load: wrk, 1 thread, {result['connections']} keep-alive connections, "
+        f"load: {_client(result['client'])}, {result['connections']} keep-alive connections, "
         f"{result['seconds_per_cell']:.0f} s per cell after a warm-up; mixed day: Python asyncio client "
         f"(httpx, HTTP/1.1 keep-alive). "
         f"Server: granian, {result['workers']} worker(s), production profile, rate limits on (raised). "
