@@ -451,3 +451,19 @@ async def test_every_route_has_a_budget(api: Api) -> None:
         + ", ".join(f"{m.upper()} {p}" for m, p in missing)
     )
     assert not (budgeted - routes), "budgets for routes that no longer exist"
+
+
+async def test_a_warm_appointment_read_issues_no_statement(tmp_path: Path) -> None:
+    """With the cache on (as served), a second read of an appointment by the same session finds
+    all it needs in the cache (session, user, memberships, appointment, consents, clinic): no
+    statement, no transaction. Its PHI-read audit entry is buffered and written in batches."""
+    async for api in open_api(embedded_settings(tmp_path)):
+        world = await make_world(api)
+        url = PREFIX + f"/appointments/{world.ids['appointment_id']}"
+        desk = world.callers["receptionist"]
+        assert (await api.client.get(url, headers=desk)).status_code == 200
+        async with count_statements(api.container) as counter:
+            with counter.request() as statements:
+                response = await api.client.get(url, headers=desk)
+        assert response.status_code == 200, response.text
+        assert statements == [], describe(statements)

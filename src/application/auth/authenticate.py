@@ -63,10 +63,12 @@ class Authenticate:
 
     async def __call__(self, token: str, *, request_id: str | None) -> Actor:
         claims = self._tokens.verify(token)
+        # Scoped to the caller (whose own memberships are visible) before any statement, so a
+        # transaction a cache miss opens starts with it: the token's signature vouches for the id.
+        await self._scope.apply(user_id=claims.user_id, clinic_ids=())
         user = await self.user(claims.user_id)
         if user is None or not user.active:
             raise InvalidCredentials()
-        await self._scope.apply(user_id=user.id, clinic_ids=())
         held = await self.memberships(user.id)
         actor = Actor(
             user_id=user.id,

@@ -1,0 +1,126 @@
+"""RateLimiter: one contract on the limits library (memory, Redis) and on the one-round-trip
+Redis window (RedisWindowLimiter); the window's sliding on the latter, whose clock a test drives."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from redis.asyncio import Redis
+
+from adapters.ratelimit.limits_limiter import LimitsRateLimiter
+from adapters.redis.window_limiter import RedisWindowLimiter
+from application.ports.otp import RateLimit, RateLimiter
+from domain.errors import ServiceUnavailable
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Limiter:
+    limiter: RateLimiter
+
+
+async def _redis() -> Redis:
+    client = Redis.from_url(REDIS_URL, socket_timeout=2)
+    try:
+        await client.ping()
+    except Exception as exc:
+        await client.aclose()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is required under CI: {exc}")
+        pytest.skip(f"Redis unreachable: {exc}")
+    return client
+
+
+@pytest.fixture(
+    params=[
+        "limits-memory",
+        pytest.param("redis-window", marks=pytest.mark.redis),
+        pytest.param("limits-redis", marks=pytest.mark.redis),
+    ]
+)
+async def subject(request: pytest.FixtureRequest) -> AsyncIterator[Limiter]:
+    if request.param == "limits-memory":
+        yield Limiter(LimitsRateLimiter.in_memory())
+        return
+    prefix = f"test-rl-{uuid.uuid4().hex}"
+    client = await _redis()
+    try:
+        if request.param == "redis-window":
+            yield Limiter(RedisWindowLimiter(client, prefix=prefix))
+        else:
+            url = REDIS_URL.replace("redis://", "async+redis://", 1)
+            yield Limiter(LimitsRateLimiter.on_redis(url, prefix=prefix, timeout=2))
+    finally:
+        keys = [key async for key in client.scan_iter(f"{prefix}*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+
+async def test_admits_the_amount_then_refuses_without_counting_the_refused(subject: Limiter) -> None:
+    limit = RateLimit(3, 60)
+    decisions = [await subject.limiter.hit("caller", limit) for _ in range(5)]
+    assert [d.allowed for d in decisions] == [True, True, True, False, False]
+    assert [d.remaining for d in decisions] == [2, 1, 0, 0, 0]
+    for refused in decisions[3:]:
+        assert 1.0 <= refused.reset_after <= 60.0  # until the first event leaves the window
+    assert all(0.0 <= d.reset_after <= 60.0 for d in decisions[:3])
+
+
+async def test_keys_and_limits_are_counted_apart(subject: Limiter) -> None:
+    one = RateLimit(1, 60)
+    assert (await subject.limiter.hit("a", one)).allowed
+    assert not (await subject.limiter.hit("a", one)).allowed
+    assert (await subject.limiter.hit("b", one)).allowed  # another caller
+    assert (await subject.limiter.hit("a", RateLimit(5, 60))).allowed  # another limit
+
+
+async def test_concurrent_events_never_pass_the_amount(subject: Limiter) -> None:
+    limit = RateLimit(10, 60)
+    decisions = await asyncio.gather(*(subject.limiter.hit("crowd", limit) for _ in range(40)))
+    assert sum(d.allowed for d in decisions) == 10
+
+
+@pytest.mark.redis
+async def test_the_window_moves_one_event_at_a_time() -> None:
+    """On the Redis window, whose clock the test drives (the limits adapters read the real one)."""
+    client, clock, prefix = await _redis(), Clock(), f"test-rl-{uuid.uuid4().hex}"
+    limiter, limit = RedisWindowLimiter(client, prefix=prefix, clock=clock), RateLimit(2, 10)
+    try:
+        assert (await limiter.hit("w", limit)).allowed  # t = 0
+        clock.now += 4
+        assert (await limiter.hit("w", limit)).allowed  # t = 4
+        clock.now += 5
+        refused = await limiter.hit("w", limit)  # t = 9: both still in the window
+        assert not refused.allowed and refused.reset_after == pytest.approx(1.0)
+        clock.now += 1.5  # t = 10.5: the first has left, the second has not
+        again = await limiter.hit("w", limit)
+        assert again.allowed and again.remaining == 0
+        assert again.reset_after == pytest.approx(3.5)  # the t = 4 event leaves at 14
+        assert not (await limiter.hit("w", limit)).allowed
+    finally:
+        await client.delete(*[key async for key in client.scan_iter(f"{prefix}*")])
+        await client.aclose()
+
+
+async def test_an_unreachable_server_is_service_unavailable() -> None:
+    client = Redis(host="127.0.0.1", port=1, socket_timeout=0.5, socket_connect_timeout=0.5)
+    try:
+        with pytest.raises(ServiceUnavailable):
+            await RedisWindowLimiter(client, prefix="x").hit("k", RateLimit(1, 1))
+    finally:
+        await client.aclose()
