@@ -6,20 +6,24 @@ p99.9 of 50 clients while a value is stale (loader 50 ms), SWR against a blockin
 refusing connections (through a local TCP fault proxy, never touching the server itself); and
 the database load of Zipf(1.0) reads over 100,000 patients with the cache off and on, counted by
 PostgreSQL (pg_stat_user_tables; pg_stat_statements needs a server restart to load). Redis keys
-live under a prefix of the run's own, the patients in a schema of its own; both are removed.
-Prints the machine, the versions, one table with the ratios, and writes bench/results/cache.json.
+live under a prefix of the run's own, the patients in a schema of its own; both are removed,
+also when the run fails or is interrupted (Ctrl-C, SIGTERM), and the keys carry a TTL in case
+even that cleanup cannot run (SIGKILL). Prints the machine, the versions, one table with the
+ratios, and writes bench/results/cache.json.
 
     make bench     # or: .venv/bin/python bench/cache.py
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import bisect
 import json
 import os
 import platform
 import random
+import signal
 import statistics
 import sys
 import time
@@ -57,6 +61,7 @@ CIPHER = AesGcmFieldCipher("b1", {"b1": bytes(range(32))})
 POLICY = CachePolicy(ttl=3600, tags=("clinic:bench",))
 SENSITIVE = CachePolicy(ttl=3600, tags=("clinic:bench",), compliance=Compliance.SENSITIVE)
 RESULTS: dict[str, Any] = {}
+KEY_TTL = 3600  # every key the run writes expires: nothing outlives a run that was killed
 
 
 def record() -> Clinic:
@@ -188,13 +193,13 @@ async def l2_hits() -> None:
 
     n = 4_000
     redis = cache_client(host=HOST, port=PORT, db=DB, password="", timeout=1.0, max_connections=8)
-    await redis.set(f"{PREFIX}:bare", ValueCodec().encode(VALUE))
+    await redis.set(f"{PREFIX}:bare", ValueCodec().encode(VALUE), ex=KEY_TTL)
     ours = RedisCache(redis, prefix=PREFIX, clock=CLOCK, monotonic=MONO, cipher=CIPHER)
     await ours.get_or_load("l2:clinic:1", value_loader, POLICY, returns=Clinic)
     await ours.get_or_load("l2:clinic:2", value_loader, SENSITIVE, returns=Clinic)
     cashews = Cashews()
     cashews.setup(f"redis://{HOST}:{PORT}/{DB}", client_side=False)
-    await cashews.set(f"{PREFIX}:cashews", VALUE, expire=3600)
+    await cashews.set(f"{PREFIX}:cashews", VALUE, expire=KEY_TTL)
     aio = AioCache(
         AioCache.REDIS,
         endpoint=HOST,
@@ -203,7 +208,7 @@ async def l2_hits() -> None:
         namespace=f"{PREFIX}:aio",
         serializer=PickleSerializer(),
     )
-    await aio.set("clinic", VALUE)
+    await aio.set("clinic", VALUE, ttl=KEY_TTL)
     RESULTS["l2"] = await medians_us(
         {
             "bare_get": lambda: redis.get(f"{PREFIX}:bare"),
@@ -491,6 +496,16 @@ async def database_load() -> None:
         100_000,
     )
     admin = await asyncpg.connect(DATABASE)
+    try:
+        await _database_load(admin, schema, patients, n_off, warm, n_on)
+    finally:
+        await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        await admin.close()
+
+
+async def _database_load(admin: Any, schema: str, patients: int, n_off: int, warm: int, n_on: int) -> None:
+    import asyncpg
+
     await admin.execute(
         f'CREATE SCHEMA "{schema}"; '
         f'CREATE TABLE "{schema}".patients (id int PRIMARY KEY, name text, born date)'
@@ -562,8 +577,6 @@ async def database_load() -> None:
     }
     await cache.close()
     await redis.aclose()
-    await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-    await admin.close()
 
 
 async def cleanup() -> None:
@@ -676,13 +689,17 @@ async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
 
 async def main() -> None:
     steps = (l1_hits, l2_hits, stale_reads, stampede, invalidation_latency, redis_faults, database_load)
+    # SIGTERM (a CI timeout, `kill`) cancels the run like Ctrl-C does, so the finally cleans up.
+    current = asyncio.current_task()
+    assert current is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, current.cancel)
     try:
         for step in steps:
             started = time.perf_counter()
             await step()
             print(f"  {step.__name__}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
     finally:
-        await cleanup()
+        await asyncio.shield(cleanup())
     RESULTS["machine"] = machine()
     print("machine: " + ", ".join(f"{k} {v}" for k, v in RESULTS["machine"].items()))
     print("\n| scenario | ours | cashews | aiocache | goal and ratio |\n|---|---|---|---|---|")
@@ -694,8 +711,17 @@ async def main() -> None:
     print(f"\nwrote {out.relative_to(ROOT)}")
 
 
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--peer", metavar="PREFIX", help=argparse.SUPPRESS)  # the second process
+    return parser.parse_args()
+
+
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--peer":
-        asyncio.run(peer(sys.argv[2]))
-    else:
-        asyncio.run(main())
+    args = arguments()
+    try:
+        asyncio.run(peer(args.peer) if args.peer else main())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        sys.exit("interrupted: the run's keys and schema were removed")

@@ -4,8 +4,9 @@ nothing answers, the hardest Redis fault for a client.
 Readers fetch clinics and the clinic list as a super admin, a writer adds a clinic every 0.2 s
 (readers ask for the newest now and then: an L1 miss), and /metrics is read every 0.1 s (the
 breaker's state, the cache counters). Passes when: no request takes longer than the Redis
-socket timeout times the Redis round trips a request makes before it gives up on Redis
-(``ROUND_TRIPS``: the per-address, per-user and per-clinic rate limits, then the cache) plus
+socket timeout times the Redis round trips a request waits out before it gives up on Redis
+(``ROUND_TRIPS``: one, since the rate limiter, the cache and the sign-in code store share the
+server's circuit breaker, and the first timeout any of them sees opens it for all) plus
 ``slack``, and none fails; the breaker opens, half-opens (a probe goes out; seen on /metrics, or
 inferred from a second opening) and closes again after the thaw.
 

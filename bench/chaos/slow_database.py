@@ -8,8 +8,10 @@ kinds of slowness, each held for ``hold`` seconds while ``clients`` writers crea
    statement touching it waits on the server until the statement timeout cancels it;
 2. a slow link: the proxy delays every packet by 1.5x the timeout, so the server answers in time
    but the answer arrives late (a congested network, an overloaded host). The statement timeout
-   is the server's own, so only a client-side deadline (asyncpg's ``command_timeout``) can end
-   such a wait; the full run only (``QUICK.slow_link`` is off).
+   is the server's own, so only a client-side deadline (asyncpg's ``command_timeout``, the
+   timeout plus a margin) can end such a wait; the connection it broke is dropped at once, and
+   the next request opens a new one, bounded by the connect timeout (set to the statement
+   timeout here).
 
 Passes when, for each: every request answers 2xx, or 503 with Retry-After, within the timeout
 plus ``slack`` seconds; afterwards the pool is healthy: a normal write succeeds and
@@ -77,6 +79,9 @@ async def run(sizes: Sizes = FULL) -> Result:
             # would also wait out their timeouts (pool saturation, a fault of its own).
             DATABASE_POOL_SIZE=str(sizes.clients),
             DATABASE_MAX_OVERFLOW="2",
+            # A connection that a client-side timeout broke is replaced by a new one, which over
+            # the slow link waits out the connect timeout: bound it like a statement.
+            DATABASE_CONNECT_TIMEOUT_SECONDS=str(sizes.timeout),
         ) as world:
             url = await world.processes.serve()
             root = await operator_headers(world)

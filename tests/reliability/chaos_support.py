@@ -13,11 +13,7 @@ import pytest
 from bench.chaos.harness import Result, Unavailable, tidy
 
 
-async def run_quick(
-    scenario: ModuleType, *, known_gaps: frozenset[str] = frozenset(), borderline: bool = False
-) -> Result:
-    """``borderline``: the known gaps sit at their bound (a figure within a few milliseconds of
-    it), so a run may pass them without the gap being closed; that is not a reason to fail."""
+async def run_quick(scenario: ModuleType, *, known_gaps: frozenset[str] = frozenset()) -> Result:
     try:
         result: Result = await scenario.run(scenario.QUICK)
     except Unavailable as missing:
@@ -30,5 +26,5 @@ async def run_quick(
     gaps = [f"{c.criterion}: {c.detail}" for c in result.checks if not c.passed]
     if gaps:
         pytest.xfail(f"known gaps: {gaps}")
-    assert borderline or not known_gaps, f"known gaps now pass, strike them off: {sorted(known_gaps)}"
+    assert not known_gaps, f"known gaps now pass, strike them off: {sorted(known_gaps)}"
     return result

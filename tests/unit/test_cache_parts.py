@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
+from redis.exceptions import TimeoutError as RedisTimeout
 
-from adapters.cache.breaker import BreakerState, CircuitBreaker
+from adapters.cache.breaker import BreakerState, CircuitBreaker, timed_out
 from adapters.cache.codec import COMPRESSED, ENCRYPTED, ValueCodec
 from adapters.cache.copying import copier_for, identity
 from adapters.cache.local_layer import ENTRY_OVERHEAD, LocalEntry, LocalLayer
@@ -20,6 +21,7 @@ from application.ports.cache import FREQUENT, REALTIME, SEMI_STATIC, STATIC, Cac
 from cache_support import ManualTime
 from domain.clinics import Clinic, ClinicLocation
 from domain.contact import Email
+from domain.errors import ServiceUnavailable
 from domain.identity import Membership, Role
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -173,3 +175,19 @@ def test_breaker_opens_after_failures_in_its_window_then_probes_once() -> None:
     assert breaker.allow()  # the probe never reported back: another one may go
     breaker.success()
     assert breaker.state is BreakerState.CLOSED and breaker.allow()
+
+
+def test_one_timeout_opens_the_breaker_at_once_even_wrapped() -> None:
+    time = ManualTime()
+    breaker = CircuitBreaker(time, failures=3, window=10, reset_after=5)
+    breaker.failure(ConnectionRefusedError())  # a refusal is quick to learn: it is only counted
+    assert breaker.state is BreakerState.CLOSED
+    try:
+        try:
+            raise RedisTimeout("Timeout reading from 127.0.0.1:6379")
+        except RedisTimeout as cause:
+            raise ServiceUnavailable() from cause  # as a store translates it
+    except ServiceUnavailable as wrapped:
+        breaker.failure(wrapped)
+    assert breaker.state is BreakerState.OPEN and breaker.opened == 1
+    assert timed_out(TimeoutError()) and not timed_out(ConnectionResetError())

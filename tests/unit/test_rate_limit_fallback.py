@@ -1,15 +1,19 @@
-"""When the shared rate-limit store fails, limits hold in this process, and the store is tried
-again by one request per interval rather than by every limit of every request."""
+"""When the shared rate-limit store fails, limits hold in this process, and the store, behind its
+server's circuit breaker, is tried again by one request per interval rather than by every limit
+of every request."""
 
 from __future__ import annotations
 
+from adapters.cache.breaker import CircuitBreaker
+from adapters.redis.guard import GuardedRateLimiter
 from application.ports.otp import RateDecision, RateLimit, RateLimiter
+from cache_support import ManualTime
 from domain.errors import ServiceUnavailable
 from entrypoints.http.rate_limits import RequestThrottle, RouteLimits
 
 
 class Store(RateLimiter):
-    """A shared store that is down until ``up`` is set; counts the calls that reached it."""
+    """A shared store that times out until ``up`` is set; counts the calls that reached it."""
 
     def __init__(self) -> None:
         self.up = False
@@ -18,7 +22,7 @@ class Store(RateLimiter):
     async def hit(self, key: str, limit: RateLimit) -> RateDecision:
         self.reached += 1
         if not self.up:
-            raise ServiceUnavailable()
+            raise ServiceUnavailable() from TimeoutError("no answer within the socket timeout")
         return RateDecision(allowed=True, remaining=limit.amount - 1, reset_after=60.0)
 
 
@@ -34,27 +38,26 @@ class Local(RateLimiter):
         )
 
 
-def throttle(store: Store, local: Local, now: list[float]) -> RequestThrottle:
+def throttle(store: Store, local: Local, time: ManualTime) -> RequestThrottle:
     limit = RateLimit(2, 60)
+    breaker = CircuitBreaker(time, failures=5, window=10, reset_after=5)
     return RequestThrottle(
-        store,
+        GuardedRateLimiter(store, breaker),
         local,
         tokens=None,  # type: ignore[arg-type]  # not reached by _hit
         limits=RouteLimits(per_ip=limit, per_user=limit, per_clinic=limit, auth_per_ip=limit),
         enabled=True,
-        retry_seconds=5.0,
-        clock=lambda: now[0],
     )
 
 
 async def test_a_failed_store_is_skipped_until_one_probe_per_interval() -> None:
-    store, local, now = Store(), Local(), [100.0]
-    limits = throttle(store, local, now)
+    store, local, time = Store(), Local(), ManualTime()
+    limits = throttle(store, local, time)
     limit = RateLimit(2, 60)
     decisions = [await limits._hit("ip:1", limit) for _ in range(3)]
     assert [d.allowed for d in decisions] == [True, True, False]  # enforced in this process
     assert store.reached == 1  # one timeout paid, not three
-    now[0] += 5.0
+    time.advance(5)
     store.up = True
     assert (await limits._hit("ip:2", limit)).allowed
     assert store.reached == 2  # the probe found the store back

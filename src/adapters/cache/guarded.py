@@ -4,8 +4,10 @@ Every call answers with the layer's result, or FAILED when Redis refused, timed 
 connection or the breaker is open. Nothing raises to the caller, so a Redis outage is never an
 error for a request, only a slower path (the loader). Nothing hangs either: every wait inside
 the client (for a pooled connection, to connect, for each reply) is bounded by the client's
-timeout (see ``cache_client``), so a call takes at most a few timeouts, then the breaker opens
-and calls stop waiting at all.
+timeout (see ``cache_client``), and a call that times out opens the breaker at once, so a
+request waits out one timeout at most; then calls stop waiting at all. The breaker is the one
+Redis server's: shared with the other users of that server (the rate limiter, the sign-in code
+store), so their timeout opens it for the cache too, and theirs for them.
 Invalidations that could not be delivered are kept and delivered first, before the layer serves
 anything again (the breaker's half-open probe is that delivery); past MAX_PENDING of them the
 details are dropped and every shared entry is invalidated instead.
@@ -63,7 +65,7 @@ class GuardedLayer:
             result = await op(self.layer)
         except _ERRORS as exc:
             self._counters.l2_errors += 1
-            self.breaker.failure()
+            self.breaker.failure(exc)
             logger.debug("shared cache call failed: %s", type(exc).__name__)
             return FAILED
         self.breaker.success()

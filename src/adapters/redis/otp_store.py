@@ -3,7 +3,8 @@
 Keys hold no PII: they are built from the identity's keyed hash. Times are passed in from our
 Clock (milliseconds since the epoch) rather than read from Redis, so every store agrees on time;
 Redis expiry (relative, so the two clocks need not agree) only cleans up. Redis unreachable:
-ServiceUnavailable (sign-in fails closed). An identity's keys share the hash tag
+ServiceUnavailable (sign-in fails closed), at once while the server's shared circuit breaker is
+open (see adapters/redis/guard.py). An identity's keys share the hash tag
 ``{<identity hash>}``, so its transaction works on a Redis Cluster too (one slot), and identities
 spread over the cluster's nodes.
 """
@@ -18,6 +19,7 @@ from uuid import UUID
 from redis.exceptions import RedisError
 
 from adapters.redis.client import RedisClient
+from adapters.redis.guard import Breaker, through
 from application.ports.otp import Guess, OtpStore
 from domain.errors import ServiceUnavailable
 from domain.otp import CODE_LIFETIME, MAX_GUESSES, OtpChallenge
@@ -56,8 +58,9 @@ def _ms(moment: datetime) -> int:
 
 
 class RedisOtpStore(OtpStore):
-    def __init__(self, client: RedisClient, *, prefix: str = "otp") -> None:
+    def __init__(self, client: RedisClient, *, prefix: str = "otp", breaker: Breaker | None = None) -> None:
         self._client = client
+        self._breaker = breaker
         self._prefix = prefix
         self._guess = client.register_script(_GUESS)
         self._consume = client.register_script(_CONSUME)
@@ -68,6 +71,12 @@ class RedisOtpStore(OtpStore):
 
     def _lock_key(self, identity_hash: str) -> str:
         return f"{self._prefix}:{{{identity_hash}}}:lock"
+
+    async def _reachable(self, call: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await through(self._breaker, call, what="otp store")
+        except (RedisError, OSError, TimeoutError) as exc:
+            raise ServiceUnavailable(retry_after=5, context=f"otp store: {type(exc).__name__}") from exc
 
     async def put(self, challenge: OtpChallenge) -> None:
         key = self._code_key(challenge.identity_hash)
@@ -84,10 +93,10 @@ class RedisOtpStore(OtpStore):
                 pipe.delete(key).hset(key, mapping=fields).pexpire(key, KEEP_CODES_MS)
                 await pipe.execute()
 
-        await _reachable(write)
+        await self._reachable(write)
 
     async def guess(self, identity_hash: str, now: datetime) -> Guess | None:
-        result: Any = await _reachable(
+        result: Any = await self._reachable(
             lambda: self._guess(keys=[self._code_key(identity_hash)], args=[_ms(now), MAX_GUESSES])
         )
         if not result:
@@ -96,13 +105,13 @@ class RedisOtpStore(OtpStore):
         return Guess(UUID(_text(challenge_id)), _text(code_hash), int(attempts))
 
     async def consume(self, identity_hash: str, challenge_id: UUID) -> bool:
-        done = await _reachable(
+        done = await self._reachable(
             lambda: self._consume(keys=[self._code_key(identity_hash)], args=[str(challenge_id)])
         )
         return bool(done)
 
     async def lock(self, identity_hash: str, now: datetime, until: datetime) -> bool:
-        done = await _reachable(
+        done = await self._reachable(
             lambda: self._lock(
                 keys=[self._lock_key(identity_hash)], args=[_ms(now), _ms(until), CLEANUP_MARGIN_MS]
             )
@@ -110,7 +119,7 @@ class RedisOtpStore(OtpStore):
         return bool(done)
 
     async def locked_until(self, identity_hash: str, now: datetime) -> datetime | None:
-        raw = await _reachable(lambda: self._client.get(self._lock_key(identity_hash)))
+        raw = await self._reachable(lambda: self._client.get(self._lock_key(identity_hash)))
         if raw is None or int(raw) <= _ms(now):
             return None
         return datetime.fromtimestamp(int(raw) / 1000, UTC)
@@ -118,10 +127,3 @@ class RedisOtpStore(OtpStore):
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
-
-
-async def _reachable(call: Callable[[], Awaitable[T]]) -> T:
-    try:
-        return await call()
-    except (RedisError, OSError, TimeoutError) as exc:
-        raise ServiceUnavailable(retry_after=5, context=f"otp store: {type(exc).__name__}") from exc

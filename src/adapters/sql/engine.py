@@ -26,7 +26,10 @@ SQLITE_PRAGMAS = (
 )
 
 
-CLIENT_TIMEOUT_MARGIN_SECONDS = 1.0
+# How long past the server's statement_timeout the client still waits: long enough for the
+# server's own cancel (a clean error, the connection kept) to arrive first on any sane network,
+# short enough that a request over a stalled link answers within the timeout plus a second.
+CLIENT_TIMEOUT_MARGIN_SECONDS = 0.5
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,7 +42,7 @@ class EngineOptions:
     max_overflow: int = 2
     pool_timeout_seconds: float = 5.0
     pool_recycle_seconds: int = 1800
-    pool_pre_ping: bool = True
+    pool_pre_ping: bool = False  # three round trips per checkout; a dead connection fails its unit instead
     statement_timeout_ms: int = 15_000
     connect_timeout_seconds: float = 5.0
     echo: bool = False
@@ -101,12 +104,12 @@ def _postgres_engine(url: URL, options: EngineOptions) -> AsyncEngine:
         # The server's statement_timeout cannot help when the link itself is slow or the server
         # stops answering: the client gives up a little after it (CLIENT_TIMEOUT_MARGIN_SECONDS),
         # so a request never waits on the database much longer than the timeout says.
-        "command_timeout": options.statement_timeout_ms / 1000 + CLIENT_TIMEOUT_MARGIN_SECONDS,
+        "command_timeout": client_timeout(options.statement_timeout_ms),
         "server_settings": server_settings,
     }
     if options.pgbouncer:
         connect_args.update(pgbouncer_connect_args())
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=options.echo,
         pool_size=options.pool_size,
@@ -116,6 +119,25 @@ def _postgres_engine(url: URL, options: EngineOptions) -> AsyncEngine:
         pool_pre_ping=options.pool_pre_ping,
         connect_args=connect_args,
     )
+    event.listen(engine.sync_engine.pool, "invalidate", _abort_invalidated)
+    return engine
+
+
+def client_timeout(statement_timeout_ms: int) -> float | None:
+    """asyncpg's command_timeout for a server statement_timeout (0: none, so none here either)."""
+    if statement_timeout_ms <= 0:
+        return None
+    return statement_timeout_ms / 1000 + CLIENT_TIMEOUT_MARGIN_SECONDS
+
+
+def _abort_invalidated(dbapi_connection: Any, _record: Any, _error: BaseException | None) -> None:
+    """An invalidated connection (lost, or timed out client-side) is closed at once, without the
+    goodbye SQLAlchemy would otherwise send and wait for (up to 2 s, whatever our timeouts say):
+    over a stalled link the request that found it broken would wait that out too. The server
+    only logs an unexpected end of file."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    if driver is not None and not driver.is_closed():
+        driver.terminate()
 
 
 def _sqlite_engine(url: URL, options: EngineOptions) -> AsyncEngine:

@@ -125,7 +125,13 @@ class DatabaseSettings:
     max_overflow: int = setting(2, "Extra connections allowed above the pool size.", minimum=0)
     pool_timeout_seconds: float = setting(5.0, "Wait for a free pooled connection before failing.", minimum=0)
     pool_recycle_seconds: int = setting(1800, "Replace connections older than this.", minimum=1)
-    pool_pre_ping: bool = setting(True, "Test a pooled connection before handing it out.")
+    pool_pre_ping: bool = setting(
+        False,
+        "Test a pooled connection before handing it out (three round trips on every checkout). "
+        "Off, a connection that died in the pool (a PostgreSQL restart) fails at its first "
+        "statement, which discards the whole pool: a unit of work re-runs on a new connection, "
+        "a read answers 503 with Retry-After once.",
+    )
     statement_timeout_ms: int = setting(15_000, "Server-side statement timeout (PostgreSQL).", minimum=0)
     connect_timeout_seconds: float = setting(5.0, "Timeout for opening a database connection.", minimum=0)
     echo: bool = setting(False, "Log every SQL statement (development only).")

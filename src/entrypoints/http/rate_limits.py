@@ -5,14 +5,16 @@ one exhausted refuses it with 429 RATE_LIMITED, ``Retry-After`` and the ``RateLi
 ``RateLimit`` headers of the IETF draft. Keys are separate, so a noisy client exhausts its own
 windows, never a quiet one's. The counters live in Redis on the production profile; when Redis
 cannot be reached they fall back to this process's memory (limits stay enforced per process
-instead of per fleet) rather than failing every request.
+instead of per fleet) rather than failing every request. There the limiter sits behind the
+Redis server's circuit breaker, shared with the cache and the sign-in code store
+(adapters/redis/guard.py): once any of them saw Redis time out, the limiter answers
+ServiceUnavailable at once, so a frozen Redis costs a request one socket timeout at most, and
+only one caller per probe interval pays even that.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,9 +45,8 @@ class RouteLimits:
 class RequestThrottle:
     """Counts requests in the shared store (Redis); when it fails, in this process (``fallback``).
 
-    Once the store has failed, it is skipped for ``retry_seconds`` and then tried by one request
-    (a probe): a frozen store costs one socket timeout per interval, not one per limit of every
-    request.
+    Skipping a failed store is the store's breaker's job (see the module's docstring): here every
+    limit asks the store, and a store known to be down answers at once.
     """
 
     def __init__(
@@ -56,8 +57,6 @@ class RequestThrottle:
         limits: RouteLimits,
         *,
         enabled: bool,
-        retry_seconds: float = 5.0,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._limiter = limiter
         self._fallback = fallback
@@ -65,9 +64,6 @@ class RequestThrottle:
         self._limits = limits
         self._enabled = enabled
         self._degraded = False
-        self._retry_seconds = retry_seconds
-        self._clock = clock
-        self._skip_until = 0.0
 
     async def check(self, request: Request[Any, Any, Any]) -> None:
         """Count ``request``; raise RateLimited when a limit is exhausted. Sets the RateLimit
@@ -115,18 +111,12 @@ class RequestThrottle:
             return None  # a bad token is refused by authentication, after the address limit
 
     async def _hit(self, key: str, limit: RateLimit) -> RateDecision:
-        now = self._clock()
-        if self._degraded and now < self._skip_until:
-            return await self._fallback.hit(key, limit)
-        if self._degraded:
-            self._skip_until = now + self._retry_seconds  # this request probes; the others wait
         try:
             decision = await self._limiter.hit(key, limit)
         except ServiceUnavailable:
             if not self._degraded:
                 logger.warning("rate-limit store unavailable: limiting per process until it returns")
                 self._degraded = True
-            self._skip_until = self._clock() + self._retry_seconds
             return await self._fallback.hit(key, limit)
         if self._degraded:
             logger.warning("rate-limit store is back")

@@ -1,5 +1,7 @@
 """Cache-server providers: the shared client (one Redis or Dragonfly, or a Redis Cluster when
-CACHE_CLUSTER=true) and its health probe; the cache issue adds the layered cache on top."""
+CACHE_CLUSTER=true), its health probe, and the server's circuit breaker: one per process, shared
+by every user of the server (the L2 cache, the rate limiter, the sign-in code store), so a
+timeout any of them sees spares the others the same wait."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from collections.abc import AsyncIterator
 
 from dishka import Provider, Scope, provide
 
+from adapters.cache.breaker import CircuitBreaker
+from adapters.cache.clock import SystemMonotonicClock
 from adapters.redis.client import RedisClient, RedisOptions, create_redis
 from adapters.redis.health import RedisProbe
 from entrypoints.config import Settings
@@ -34,3 +38,13 @@ class RedisProvider(Provider):
         await client.aclose()
 
     probe = provide(RedisProbe)
+
+    @provide
+    def breaker(self, settings: Settings) -> CircuitBreaker:
+        cache = settings.cache
+        return CircuitBreaker(
+            SystemMonotonicClock(),
+            failures=cache.breaker_failures,
+            window=cache.breaker_window_seconds,
+            reset_after=cache.breaker_reset_seconds,
+        )

@@ -108,19 +108,16 @@ class SharedCacheProvider(Provider):
     scope = Scope.APP
 
     @provide
-    async def cache(self, settings: Settings, clock: Clock, cipher: FieldCipher) -> AsyncIterator[Cache]:
+    async def cache(
+        self, settings: Settings, clock: Clock, cipher: FieldCipher, breaker: CircuitBreaker
+    ) -> AsyncIterator[Cache]:
+        # ``breaker``: the server's, shared with its other users (entrypoints/ioc/cache.py).
         if not settings.cache.enabled or not shares_cache_server(settings):
             async for provided in _local(settings, clock):
                 yield provided
             return
         c, monotonic = settings.cache, SystemMonotonicClock()
         client = client_of(settings)
-        breaker = CircuitBreaker(
-            monotonic,
-            failures=c.breaker_failures,
-            window=c.breaker_window_seconds,
-            reset_after=c.breaker_reset_seconds,
-        )
         cache = LayeredCache(
             client,
             prefix=c.key_prefix,

@@ -7,9 +7,11 @@ from datetime import timedelta
 from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.cache.breaker import CircuitBreaker
 from adapters.memory.otp_store import InMemoryOtpStore
 from adapters.ratelimit.limits_limiter import LimitsRateLimiter
 from adapters.redis.client import RedisClient
+from adapters.redis.guard import GuardedRateLimiter
 from adapters.redis.otp_store import RedisOtpStore
 from adapters.sql.otp_store import SqlOtpStore
 from application.auth.otp_policy import OtpPolicy
@@ -47,7 +49,6 @@ class IdentityPolicyProvider(Provider):
                 auth_per_ip=RateLimit(limits.auth_requests_per_minute, 60),
             ),
             enabled=limits.enabled,
-            retry_seconds=settings.cache.breaker_reset_seconds,
         )
 
 
@@ -80,24 +81,26 @@ class SqlIdentityProvider(Provider):
 
 
 class RedisIdentityProvider(Provider):
-    """Production profile: codes and counters in Redis, shared by every process."""
+    """Production profile: codes and counters in Redis, shared by every process, behind the
+    server's circuit breaker (entrypoints/ioc/cache.py) that the cache shares."""
 
     scope = Scope.APP
 
     # Under the cache's key prefix like every other key: deployments sharing one server must not
     # share sign-in codes or request counters.
     @provide
-    def otp_store(self, client: RedisClient, settings: Settings) -> OtpStore:
-        return RedisOtpStore(client, prefix=f"{settings.cache.key_prefix}:otp")
+    def otp_store(self, client: RedisClient, settings: Settings, breaker: CircuitBreaker) -> OtpStore:
+        return RedisOtpStore(client, prefix=f"{settings.cache.key_prefix}:otp", breaker=breaker)
 
     @provide
-    def limiter(self, settings: Settings) -> RateLimiter:
+    def limiter(self, settings: Settings, breaker: CircuitBreaker) -> RateLimiter:
         cache = settings.cache
         auth = f":{cache.password}@" if cache.password else ""
         if cache.cluster:
             url = f"async+redis+cluster://{auth}{cache.host}:{cache.port}"
         else:
             url = f"async+redis://{auth}{cache.host}:{cache.port}/{cache.db}"
-        return LimitsRateLimiter.on_redis(
+        limiter = LimitsRateLimiter.on_redis(
             url, prefix=f"{cache.key_prefix}:rl", timeout=cache.socket_timeout_seconds
         )
+        return GuardedRateLimiter(limiter, breaker)
