@@ -1,5 +1,6 @@
-"""RateLimiter: one contract on the limits library (memory, Redis) and on the one-round-trip
-Redis window (RedisWindowLimiter); the window's sliding on the latter, whose clock a test drives."""
+"""RateLimiter: one contract on the limits library in memory and on the Redis window
+(RedisWindowLimiter, one round trip a hit); the window's sliding on the latter, whose clock a test
+drives."""
 
 from __future__ import annotations
 
@@ -49,7 +50,6 @@ async def _redis() -> Redis:
     params=[
         "limits-memory",
         pytest.param("redis-window", marks=pytest.mark.redis),
-        pytest.param("limits-redis", marks=pytest.mark.redis),
     ]
 )
 async def subject(request: pytest.FixtureRequest) -> AsyncIterator[Limiter]:
@@ -59,11 +59,7 @@ async def subject(request: pytest.FixtureRequest) -> AsyncIterator[Limiter]:
     prefix = f"test-rl-{uuid.uuid4().hex}"
     client = await _redis()
     try:
-        if request.param == "redis-window":
-            yield Limiter(RedisWindowLimiter(client, prefix=prefix))
-        else:
-            url = REDIS_URL.replace("redis://", "async+redis://", 1)
-            yield Limiter(LimitsRateLimiter.on_redis(url, prefix=prefix, timeout=2))
+        yield Limiter(RedisWindowLimiter(client, prefix=prefix))
     finally:
         keys = [key async for key in client.scan_iter(f"{prefix}*")]
         if keys:
@@ -97,7 +93,7 @@ async def test_concurrent_events_never_pass_the_amount(subject: Limiter) -> None
 
 @pytest.mark.redis
 async def test_the_window_moves_one_event_at_a_time() -> None:
-    """On the Redis window, whose clock the test drives (the limits adapters read the real one)."""
+    """On the Redis window, whose clock the test drives (the limits adapter reads the real one)."""
     client, clock, prefix = await _redis(), Clock(), f"test-rl-{uuid.uuid4().hex}"
     limiter, limit = RedisWindowLimiter(client, prefix=prefix, clock=clock), RateLimit(2, 10)
     try:

@@ -24,8 +24,8 @@ from http_api import Api, assert_error, open_api, production_database
 
 from adapters.cache.layered import LayeredCache
 from adapters.cache.redis import cache_cluster_client
-from adapters.ratelimit.limits_limiter import LimitsRateLimiter
 from adapters.redis.otp_store import RedisOtpStore
+from adapters.redis.window_limiter import RedisWindowLimiter
 from application.auth.issue_operator_token import IssueOperatorToken, IssueOperatorTokenCommand
 from application.ports.cache import Cache, CachePolicy
 from application.ports.messaging import Outbox
@@ -165,9 +165,7 @@ async def test_the_cache_otp_store_and_limiter_adapters_on_the_cluster(cluster: 
         assert await otp.locked_until("someone", now) == (now + timedelta(minutes=5)).replace(microsecond=0)
         assert await otp.guess("nobody", now) is None
 
-        limiter = LimitsRateLimiter.on_redis(
-            f"async+redis+cluster://{cluster.host}:{cluster.seed}", prefix=f"{prefix}:rl", timeout=2.0
-        )
+        limiter = RedisWindowLimiter(clients[0], prefix=f"{prefix}:rl")
         decisions = [await limiter.hit("caller", RateLimit(2, 60)) for _ in range(3)]
         assert [d.allowed for d in decisions] == [True, True, False]
     finally:

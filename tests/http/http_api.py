@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from application.auth.issue_operator_token import IssueOperatorToken, IssueOperatorTokenCommand
 from application.demo.seed_demo_data import DEMO_ADMIN_EMAIL, DEMO_CLINIC_ADMIN_EMAIL
+from application.users.create_super_admin import CreateSuperAdmin, CreateSuperAdminCommand
 from application.users.create_user import CreateUser, CreateUserCommand
 from domain.access import Actor
 from entrypoints.bootstrap import as_system
@@ -164,3 +165,28 @@ async def production_database(tmp_path: Path, **extra: str) -> AsyncIterator[Set
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             await connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         await admin.dispose()
+
+
+@asynccontextmanager
+async def another_app(settings: Settings) -> AsyncIterator[Api]:
+    """One more app instance on ``settings``: a process's worth (its own container, pools, L1)."""
+    running = open_api(settings)
+    try:
+        yield await anext(running)
+    finally:
+        await running.aclose()
+
+
+@asynccontextmanager
+async def operator_header(settings: Settings, email: str) -> AsyncIterator[dict[str, str]]:
+    """A super admin and their token, made through a container of the test's own loop (each
+    app's pools and clients belong to the app's loop)."""
+    container = build_container(settings)
+    try:
+        async with container() as request:
+            await as_system(request)
+            await (await request.get(CreateSuperAdmin))(CreateSuperAdminCommand(email=email, name="Ops"))
+            issued = await (await request.get(IssueOperatorToken))(IssueOperatorTokenCommand(email=email))
+        yield {"Authorization": f"Bearer {issued.token}"}
+    finally:
+        await container.close()

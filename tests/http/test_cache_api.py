@@ -5,15 +5,13 @@ app instance sharing Redis (production, two apps with their own containers and c
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
-from http_api import Api, assert_error, open_api, production_database
+from http_api import Api, another_app, assert_error, operator_header, production_database
 
-from application.auth.issue_operator_token import IssueOperatorToken, IssueOperatorTokenCommand
 from application.auth.session_tokens import SessionTokens
 from application.clinics.create_clinic import CreateClinic, CreateClinicCommand
 from application.clinics.get_clinic import GetClinic
@@ -21,7 +19,6 @@ from application.ports.cache import Cache
 from application.ports.clock import Clock
 from application.ports.repositories import ClinicRepository, UserRepository
 from application.ports.uow import UnitOfWork
-from application.users.create_super_admin import CreateSuperAdmin, CreateSuperAdminCommand
 from cache_support import delete_prefixed, new_prefix, reachable_redis, redis_address, wait_until
 from domain.access import Actor
 from domain.contact import Email
@@ -70,9 +67,9 @@ async def test_a_write_on_one_app_reaches_the_l1_of_another(tmp_path: Path) -> N
     shared["RATE_LIMIT_ENABLED"] = "false"  # this test counts cache keys only; limits have their own tests
     try:
         async with production_database(tmp_path, **shared) as settings, AsyncExitStack() as stack:
-            admin = await stack.enter_async_context(_operator(settings, "ops@example.com"))
-            first = await stack.enter_async_context(_app(settings))
-            second = await stack.enter_async_context(_app(settings))
+            admin = await stack.enter_async_context(operator_header(settings, "ops@example.com"))
+            first = await stack.enter_async_context(another_app(settings))
+            second = await stack.enter_async_context(another_app(settings))
             created = await first.client.post(
                 "/api/v1/clinics", json={"name": "Before", "timeZone": "UTC"}, headers=admin
             )
@@ -109,10 +106,10 @@ async def test_a_logout_on_one_app_ends_the_session_the_other_kept(tmp_path: Pat
     shared["RATE_LIMIT_ENABLED"] = "false"
     try:
         async with production_database(tmp_path, **shared) as settings, AsyncExitStack() as stack:
-            await stack.enter_async_context(_operator(settings, "ops@example.com"))
+            await stack.enter_async_context(operator_header(settings, "ops@example.com"))
             bearer = await _signed_in(settings, "ops@example.com")
-            first = await stack.enter_async_context(_app(settings))
-            second = await stack.enter_async_context(_app(settings))
+            first = await stack.enter_async_context(another_app(settings))
+            second = await stack.enter_async_context(another_app(settings))
             for app in (first, second):  # the app's own loop builds its cache
                 assert (await app.client.get("/api/v1/auth/me", headers=bearer)).status_code == 200
             caches = [await app.container.get(Cache) for app in (first, second)]
@@ -151,30 +148,6 @@ async def _signed_in(settings: Settings, email: str) -> dict[str, str]:
 
 async def _name(api: Api, clinic: str, headers: dict[str, str]) -> str:
     return str((await api.client.get(f"/api/v1/clinics/{clinic}", headers=headers)).json()["name"])
-
-
-@asynccontextmanager
-async def _app(settings: Settings) -> AsyncIterator[Api]:
-    running = open_api(settings)
-    try:
-        yield await anext(running)
-    finally:
-        await running.aclose()
-
-
-@asynccontextmanager
-async def _operator(settings: Settings, email: str) -> AsyncIterator[dict[str, str]]:
-    """A super admin and their token, made through a container of the test's own loop (each
-    app's pools and clients belong to the app's loop)."""
-    container = build_container(settings)
-    try:
-        async with container() as request:
-            await as_system(request)
-            await (await request.get(CreateSuperAdmin))(CreateSuperAdminCommand(email=email, name="Ops"))
-            issued = await (await request.get(IssueOperatorToken))(IssueOperatorTokenCommand(email=email))
-        yield {"Authorization": f"Bearer {issued.token}"}
-    finally:
-        await container.close()
 
 
 async def test_a_background_refresh_reads_in_a_scope_of_its_own(api: Api) -> None:

@@ -19,6 +19,7 @@ from adapters.ratelimit.limits_limiter import LimitsRateLimiter
 from adapters.redis.client import RedisOptions, create_redis
 from adapters.redis.guard import GuardedRateLimiter
 from adapters.redis.otp_store import RedisOtpStore
+from adapters.redis.window_limiter import RedisWindowLimiter
 from application.ports.cache import CachePolicy
 from application.ports.otp import RateLimit
 from cache_support import ManualTime, Source
@@ -66,8 +67,8 @@ async def frozen() -> AsyncIterator[FrozenEndpoint]:
 
 class Users:
     """The three users of one Redis in a process, as the production profile wires them: the L2
-    cache, the request throttle's limiter and the sign-in code store, each with its own client,
-    all behind ``breaker``."""
+    cache on its own client, the request throttle's limiter and the sign-in code store on the
+    shared one, all behind ``breaker``."""
 
     def __init__(self, port: int, breaker: CircuitBreaker, time: ManualTime) -> None:
         self.cache_client = cache_client(
@@ -76,7 +77,9 @@ class Users:
         self.cache = RedisCache(
             self.cache_client, prefix="shared", clock=time, monotonic=time, breaker=breaker
         )
-        self.limiter = LimitsRateLimiter.on_redis(f"async+redis://127.0.0.1:{port}/0", timeout=TIMEOUT)
+        options = RedisOptions(host="127.0.0.1", port=port, db=0, password="", socket_timeout_seconds=TIMEOUT)
+        self.otp_client = create_redis(options)  # the shared client: the limiter's and the codes'
+        self.limiter = RedisWindowLimiter(self.otp_client, prefix="rl")
         self.throttle = RequestThrottle(
             GuardedRateLimiter(self.limiter, breaker),
             LimitsRateLimiter.in_memory(),
@@ -84,8 +87,6 @@ class Users:
             limits=RouteLimits(per_ip=LIMIT, per_user=LIMIT, per_clinic=LIMIT, auth_per_ip=LIMIT),
             enabled=True,
         )
-        options = RedisOptions(host="127.0.0.1", port=port, db=0, password="", socket_timeout_seconds=TIMEOUT)
-        self.otp_client = create_redis(options)
         self.otp = RedisOtpStore(self.otp_client, prefix="otp", breaker=breaker)
 
     async def close(self) -> None:

@@ -1,13 +1,13 @@
-"""RateLimiter over the ``limits`` library (moving window), in memory, in Redis or in a Redis Cluster.
-
-Each limit is one key, touched by one Lua script at a time, so a cluster needs no hash tags."""
+"""RateLimiter over the ``limits`` library (moving window) in this process's memory: the memory and
+embedded profiles, and the fallback of the request throttle when Redis cannot be reached. In
+Redis the limiter is adapters/redis/window_limiter.py (the same window, one round trip a hit)."""
 
 from __future__ import annotations
 
 import time
 
 from limits import RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage, RedisClusterStorage, RedisStorage, Storage
+from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from application.ports.otp import RateDecision, RateLimit, RateLimiter
@@ -24,17 +24,6 @@ class LimitsRateLimiter(RateLimiter):
     @classmethod
     def in_memory(cls) -> LimitsRateLimiter:
         return cls(MemoryStorage())
-
-    @classmethod
-    def on_redis(cls, url: str, *, prefix: str = "rl", timeout: float | None = None) -> LimitsRateLimiter:
-        """``url``: ``async+redis://[:password@]host:port/db``, or ``async+redis+cluster://
-        [:password@]host:port[,host:port]`` for a Redis Cluster (one seed node is enough).
-        ``timeout`` bounds each round trip and connect."""
-        options: dict[str, float] = {}
-        if timeout is not None:
-            options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
-        storage = RedisClusterStorage if url.startswith("async+redis+cluster://") else RedisStorage
-        return cls(storage(url, implementation="redispy", key_prefix=prefix, wrap_exceptions=True, **options))
 
     async def hit(self, key: str, limit: RateLimit) -> RateDecision:
         item = RateLimitItemPerSecond(limit.amount, limit.per_seconds)

@@ -13,6 +13,7 @@ from adapters.ratelimit.limits_limiter import LimitsRateLimiter
 from adapters.redis.client import RedisClient
 from adapters.redis.guard import GuardedRateLimiter
 from adapters.redis.otp_store import RedisOtpStore
+from adapters.redis.window_limiter import RedisWindowLimiter
 from adapters.sql.otp_store import SqlOtpStore
 from application.auth.otp_policy import OtpPolicy
 from application.ports.otp import OtpStore, RateLimit, RateLimiter
@@ -93,14 +94,7 @@ class RedisIdentityProvider(Provider):
         return RedisOtpStore(client, prefix=f"{settings.cache.key_prefix}:otp", breaker=breaker)
 
     @provide
-    def limiter(self, settings: Settings, breaker: CircuitBreaker) -> RateLimiter:
-        cache = settings.cache
-        auth = f":{cache.password}@" if cache.password else ""
-        if cache.cluster:
-            url = f"async+redis+cluster://{auth}{cache.host}:{cache.port}"
-        else:
-            url = f"async+redis://{auth}{cache.host}:{cache.port}/{cache.db}"
-        limiter = LimitsRateLimiter.on_redis(
-            url, prefix=f"{cache.key_prefix}:rl", timeout=cache.socket_timeout_seconds
+    def limiter(self, client: RedisClient, settings: Settings, breaker: CircuitBreaker) -> RateLimiter:
+        return GuardedRateLimiter(
+            RedisWindowLimiter(client, prefix=f"{settings.cache.key_prefix}:rl"), breaker
         )
-        return GuardedRateLimiter(limiter, breaker)
