@@ -11,11 +11,12 @@ of what a cached read cost (bench/http_bench.py). Here one Lua script does it al
 
 The same figures as the moving window of ``limits`` (the event times are the callers' clocks,
 as there). One key per limit, so a Redis Cluster needs no hash tags. Each entry is a member of
-the sorted set scored by its time, made unique by a random suffix from the caller.
+the sorted set scored by its time, made unique by this process's random token and a counter.
 """
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import time
 from collections.abc import Callable
@@ -56,13 +57,17 @@ class RedisWindowLimiter(RateLimiter):
         self._hit = client.register_script(_HIT)
         self._prefix = prefix
         self._clock = clock
+        # Members unique across processes without a random draw per event (a system call).
+        self._token = secrets.token_hex(6)
+        self._serial = itertools.count()
 
     async def hit(self, key: str, limit: RateLimit) -> RateDecision:
         now = self._clock()
         window_key = f"{self._prefix}:{limit.amount}/{limit.per_seconds}:{key}"
         try:
             admitted, count, oldest = await self._hit(
-                keys=[window_key], args=[repr(now), limit.amount, limit.per_seconds, secrets.token_hex(6)]
+                keys=[window_key],
+                args=[repr(now), limit.amount, limit.per_seconds, f"{self._token}.{next(self._serial)}"],
             )
         except (RedisError, OSError, TimeoutError) as exc:
             raise ServiceUnavailable(
