@@ -85,6 +85,16 @@ async def test_keys_and_limits_are_counted_apart(subject: Limiter) -> None:
     assert (await subject.limiter.hit("a", RateLimit(5, 60))).allowed  # another limit
 
 
+async def test_hit_all_counts_in_order_up_to_the_first_refusal(subject: Limiter) -> None:
+    tight, loose = RateLimit(1, 60), RateLimit(5, 60)
+    first = await subject.limiter.hit_all([("ip", loose), ("user", tight), ("clinic", loose)])
+    assert [(d.allowed, d.remaining) for d in first] == [(True, 4), (True, 0), (True, 4)]
+    second = await subject.limiter.hit_all([("ip", loose), ("user", tight), ("clinic", loose)])
+    assert [(d.allowed, d.remaining) for d in second] == [(True, 3), (False, 0)]  # stops there
+    assert (await subject.limiter.hit("clinic", loose)).remaining == 3  # the refused one not counted
+    assert await subject.limiter.hit_all([]) == []
+
+
 async def test_concurrent_events_never_pass_the_amount(subject: Limiter) -> None:
     limit = RateLimit(10, 60)
     decisions = await asyncio.gather(*(subject.limiter.hit("crowd", limit) for _ in range(40)))

@@ -168,6 +168,9 @@ async def test_the_cache_otp_store_and_limiter_adapters_on_the_cluster(cluster: 
         limiter = RedisWindowLimiter(clients[0], prefix=f"{prefix}:rl")
         decisions = [await limiter.hit("caller", RateLimit(2, 60)) for _ in range(3)]
         assert [d.allowed for d in decisions] == [True, True, False]
+        # A request's limits live in different slots: one call each on a cluster, same answers.
+        several = await limiter.hit_all([("ip", RateLimit(5, 60)), ("caller", RateLimit(2, 60))])
+        assert [(d.allowed, d.remaining) for d in several] == [(True, 4), (False, 0)]
     finally:
         for cache in caches:
             await cache.close()

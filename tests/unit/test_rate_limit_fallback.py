@@ -54,12 +54,17 @@ async def test_a_failed_store_is_skipped_until_one_probe_per_interval() -> None:
     store, local, time = Store(), Local(), ManualTime()
     limits = throttle(store, local, time)
     limit = RateLimit(2, 60)
-    decisions = [await limits._hit("ip:1", limit) for _ in range(3)]
+    decisions = [await _one(limits, "ip:1", limit) for _ in range(3)]
     assert [d.allowed for d in decisions] == [True, True, False]  # enforced in this process
     assert store.reached == 1  # one timeout paid, not three
     time.advance(5)
     store.up = True
-    assert (await limits._hit("ip:2", limit)).allowed
+    assert (await _one(limits, "ip:2", limit)).allowed
     assert store.reached == 2  # the probe found the store back
-    await limits._hit("ip:3", limit)
+    await _one(limits, "ip:3", limit)
     assert store.reached == 3 and "ip:3" not in local.counts  # counted in the shared store again
+
+
+async def _one(throttle: RequestThrottle, key: str, limit: RateLimit) -> RateDecision:
+    [decision] = await throttle._hit_all([(key, limit)])
+    return decision

@@ -21,7 +21,7 @@ from adapters.redis.guard import GuardedRateLimiter
 from adapters.redis.otp_store import RedisOtpStore
 from adapters.redis.window_limiter import RedisWindowLimiter
 from application.ports.cache import CachePolicy
-from application.ports.otp import RateLimit
+from application.ports.otp import RateDecision, RateLimit
 from cache_support import ManualTime, Source
 from domain.errors import ServiceUnavailable
 from entrypoints.http.rate_limits import RequestThrottle, RouteLimits
@@ -108,7 +108,7 @@ async def test_a_timeout_seen_by_the_limiter_makes_the_cache_and_otp_store_skip_
     frozen: FrozenEndpoint, users: tuple[Users, CircuitBreaker, ManualTime]
 ) -> None:
     built, breaker, _ = users
-    assert (await built.throttle._hit("ip:1", LIMIT)).allowed  # counted in this process instead
+    assert (await _one(built.throttle, "ip:1", LIMIT)).allowed  # counted in this process instead
     assert breaker.state is BreakerState.OPEN and breaker.opened == 1  # one timeout, not five
     sent = frozen.received
     assert sent > 0  # the limiter did ask the frozen server
@@ -118,8 +118,8 @@ async def test_a_timeout_seen_by_the_limiter_makes_the_cache_and_otp_store_skip_
     with pytest.raises(ServiceUnavailable) as refused:
         await built.otp.guess("i" * 64, datetime(2026, 3, 1, tzinfo=UTC))
     assert "circuit open" in str(refused.value.context)  # sign-in fails closed, and at once
-    assert (await built.throttle._hit("ip:1", LIMIT)).allowed
-    assert not (await built.throttle._hit("ip:1", LIMIT)).allowed  # the limit still holds
+    assert (await _one(built.throttle, "ip:1", LIMIT)).allowed
+    assert not (await _one(built.throttle, "ip:1", LIMIT)).allowed  # the limit still holds
 
     assert frozen.received == sent  # nobody else sent the frozen server a byte
     assert built.cache.stats().l2_errors == 0 and source.calls == 1
@@ -133,9 +133,14 @@ async def test_a_timeout_seen_by_the_cache_makes_the_limiter_skip_redis_until_th
     assert built.cache.stats().l2_errors == 1 and breaker.state is BreakerState.OPEN
     sent = frozen.received
     for _ in range(3):
-        await built.throttle._hit("ip:1", LIMIT)
+        await _one(built.throttle, "ip:1", LIMIT)
     assert frozen.received == sent
 
     time.advance(5)  # the probe interval passed: one caller (this one) probes and waits
-    await built.throttle._hit("ip:1", LIMIT)
+    await _one(built.throttle, "ip:1", LIMIT)
     assert frozen.received > sent and breaker.state is BreakerState.OPEN and breaker.opened == 2
+
+
+async def _one(throttle: RequestThrottle, key: str, limit: RateLimit) -> RateDecision:
+    [decision] = await throttle._hit_all([(key, limit)])
+    return decision

@@ -7,7 +7,7 @@ breaker for the cache too, and the cache's for these callers."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, TypeVar
 
 from redis.exceptions import RedisError
@@ -59,3 +59,6 @@ class GuardedRateLimiter(RateLimiter):
 
     async def hit(self, key: str, limit: RateLimit) -> RateDecision:
         return await through(self._breaker, lambda: self._limiter.hit(key, limit), what="rate limiter")
+
+    async def hit_all(self, hits: Sequence[tuple[str, RateLimit]]) -> list[RateDecision]:
+        return await through(self._breaker, lambda: self._limiter.hit_all(hits), what="rate limiter")

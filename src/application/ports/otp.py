@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -73,3 +74,14 @@ class RateLimiter(Protocol):
         """Count one event for ``key`` if ``limit`` allows it (a refused event is not counted).
         Raises ServiceUnavailable when the limiter's storage cannot be reached."""
         ...
+
+    async def hit_all(self, hits: Sequence[tuple[str, RateLimit]]) -> list[RateDecision]:
+        """Count one event against each (key, limit) in order, up to and including the first
+        that refuses it (the ones after it are not counted); the decisions made. A storage may
+        do it in one round trip; by default, one ``hit`` after another."""
+        decisions: list[RateDecision] = []
+        for key, limit in hits:
+            decisions.append(await self.hit(key, limit))
+            if not decisions[-1].allowed:
+                break
+        return decisions

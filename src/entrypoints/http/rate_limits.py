@@ -71,13 +71,12 @@ class RequestThrottle:
         path = request.url.path
         if not self._enabled or not path.startswith("/api/") or path.startswith(EXEMPT_PREFIXES):
             return
+        applicable = self._applicable(request)
+        decisions = await self._hit_all([(f"req:{name}:{key}", limit) for name, key, limit in applicable])
         tightest: tuple[str, RateLimit, RateDecision] | None = None
-        for name, key, limit in self._applicable(request):
-            decision = await self._hit(f"req:{name}:{key}", limit)
+        for (name, _, limit), decision in zip(applicable, decisions, strict=False):
             if tightest is None or decision.remaining < tightest[2].remaining:
                 tightest = (name, limit, decision)
-            if not decision.allowed:
-                break
         if tightest is None:
             return
         name, limit, decision = tightest
@@ -110,15 +109,17 @@ class RequestThrottle:
         except DomainError:
             return None  # a bad token is refused by authentication, after the address limit
 
-    async def _hit(self, key: str, limit: RateLimit) -> RateDecision:
+    async def _hit_all(self, hits: list[tuple[str, RateLimit]]) -> list[RateDecision]:
+        """Every limit in one call to the store (one round trip to Redis), counted in order up
+        to the first that refuses; in this process's memory while the store is unavailable."""
         try:
-            decision = await self._limiter.hit(key, limit)
+            decisions = await self._limiter.hit_all(hits)
         except ServiceUnavailable:
             if not self._degraded:
                 logger.warning("rate-limit store unavailable: limiting per process until it returns")
                 self._degraded = True
-            return await self._fallback.hit(key, limit)
+            return await self._fallback.hit_all(hits)
         if self._degraded:
             logger.warning("rate-limit store is back")
             self._degraded = False
-        return decision
+        return decisions
