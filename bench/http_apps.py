@@ -29,6 +29,7 @@ from application.ports.clock import Clock
 from application.ports.security import AccessTokens
 from entrypoints.config import Settings, load_settings
 from entrypoints.http.app import create_app
+from entrypoints.http.asgi import freeze_startup_heap
 from entrypoints.ioc.core import jwt_access_tokens
 from entrypoints.ioc.profiles import build_container
 from entrypoints.logging_setup import configure_logging
@@ -105,7 +106,9 @@ class UncachedTokens(Provider):
 def without_claims_cache() -> Litestar:
     settings = load_settings()
     configure_logging(settings)
-    return create_app(settings, build_container(settings, UncachedTokens()))
+    app = create_app(settings, build_container(settings, UncachedTokens()))
+    app.on_startup.append(freeze_startup_heap)  # as app_from_environment does: only the tokens differ
+    return app
 
 
 def main() -> None:
