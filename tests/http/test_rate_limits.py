@@ -80,3 +80,17 @@ async def test_on_redis_two_apps_count_one_window(tmp_path: Path) -> None:
     finally:
         await delete_prefixed(redis, prefix)
         await redis.aclose()
+
+
+async def test_a_refusing_limit_refuses_even_when_another_is_as_tight(tmp_path: Path) -> None:
+    """The address's last slot and the user's refusal in one request: both have nothing left,
+    and the refusal wins (the headers name the limit that refused)."""
+    settings = embedded_settings(
+        tmp_path, RATE_LIMIT_REQUESTS_PER_MINUTE="2", RATE_LIMIT_USER_REQUESTS_PER_MINUTE="1"
+    )
+    async for api in open_api(settings):
+        admin = await api.super_admin()
+        assert (await api.client.get("/api/v1/clinics", headers=admin)).status_code == 200
+        refused = await api.client.get("/api/v1/clinics", headers=admin)
+        assert_error(refused, 429, "RATE_LIMITED")
+        assert refused.headers["ratelimit-policy"] == '"user";q=1;w=60'

@@ -73,12 +73,12 @@ class RequestThrottle:
             return
         applicable = self._applicable(request)
         decisions = await self._hit_all([(f"req:{name}:{key}", limit) for name, key, limit in applicable])
-        tightest: tuple[str, RateLimit, RateDecision] | None = None
-        for (name, _, limit), decision in zip(applicable, decisions, strict=False):
-            if tightest is None or decision.remaining < tightest[2].remaining:
-                tightest = (name, limit, decision)
-        if tightest is None:
+        counted = [(name, limit, d) for (name, _, limit), d in zip(applicable, decisions, strict=False)]
+        if not counted:
             return
+        # The limit that refused, if one did (it is the last counted); else the one with least left.
+        refused = [c for c in counted if not c[2].allowed]
+        tightest = refused[0] if refused else min(counted, key=lambda c: c[2].remaining)
         name, limit, decision = tightest
         request.scope["state"][HEADERS_KEY] = {
             "RateLimit-Policy": f'"{name}";q={limit.amount};w={limit.per_seconds}',
