@@ -29,7 +29,7 @@ from uuid import UUID
 
 from application.auditing import AuditEntries
 from application.caching import UNCACHED, QueryCache, cached
-from application.consent.phi_access import authorize_phi_read
+from application.consent.phi_access import CONSENTS_TAG, authorize_phi_read
 from application.ports.audit import PhiReadAudit
 from application.ports.cache import FREQUENT
 from application.ports.clock import Clock
@@ -92,7 +92,7 @@ class AppointmentDisclosure:
         "consents:{clinic_id}:{patient_id}",
         policy=FREQUENT,
         phi=True,
-        tags=("consents:{patient_id}", "patient:{patient_id}"),
+        tags=(CONSENTS_TAG, "patient:{patient_id}"),
     )
     async def history(self, clinic_id: UUID, patient_id: UUID) -> Sequence[ConsentRecord]:
         """The patient's consent records in the clinic, oldest first (the gate's ConsentHistory)."""

@@ -10,8 +10,9 @@ from application.appointments.lifecycle import find_appointment, require_on_appo
 from application.appointments.views import AppointmentView
 from application.audit.denials import DeniedAttempts
 from application.caching import UNCACHED, QueryCache, cached
+from application.clinics.clinic_entry import cached_clinic
 from application.ports.appointments import AppointmentRepository
-from application.ports.cache import FREQUENT, SEMI_STATIC
+from application.ports.cache import FREQUENT
 from application.ports.repositories import ClinicRepository
 from domain.access import Action, Actor
 from domain.appointments import Appointment
@@ -76,6 +77,6 @@ class GetAppointment:
     async def load(self, clinic_id: UUID, appointment_id: UUID) -> Appointment | None:
         return await self._appointments.get(clinic_id, appointment_id)
 
-    @cached("clinic:{clinic_id}", policy=SEMI_STATIC, tags=("clinic:{clinic_id}",))
+    @cached_clinic
     async def clinic(self, clinic_id: UUID) -> Clinic | None:
         return await self._clinics.get(clinic_id)

@@ -6,8 +6,8 @@ from uuid import UUID
 
 from application.access import require
 from application.audit.denials import DeniedAttempts
-from application.caching import UNCACHED, QueryCache, cached
-from application.ports.cache import SEMI_STATIC
+from application.caching import UNCACHED, QueryCache
+from application.clinics.clinic_entry import cached_clinic
 from application.ports.repositories import ClinicRepository
 from domain.access import Action, Actor
 from domain.clinics import Clinic
@@ -40,6 +40,6 @@ class GetClinic:
             raise ClinicNotFound()
         return clinic
 
-    @cached("clinic:{clinic_id}", policy=SEMI_STATIC, tags=("clinic:{clinic_id}",))
+    @cached_clinic
     async def load(self, clinic_id: UUID) -> Clinic | None:
         return await self._clinics.get(clinic_id)

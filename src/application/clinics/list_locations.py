@@ -7,8 +7,9 @@ from uuid import UUID
 from application.access import require
 from application.audit.denials import DeniedAttempts
 from application.caching import UNCACHED, QueryCache, cached
+from application.clinics.clinic_entry import cached_clinic
 from application.pagination import Page, PageRequest, page_of
-from application.ports.cache import FREQUENT, SEMI_STATIC
+from application.ports.cache import FREQUENT
 from application.ports.repositories import ClinicRepository, LocationRepository
 from domain.access import Action, Actor
 from domain.clinics import Clinic, ClinicLocation
@@ -46,7 +47,7 @@ class ListLocations:
             raise ClinicNotFound()
         return await self.page(clinic_id, page.after, page.limit)
 
-    @cached("clinic:{clinic_id}", policy=SEMI_STATIC, tags=("clinic:{clinic_id}",))
+    @cached_clinic
     async def clinic(self, clinic_id: UUID) -> Clinic | None:
         return await self._clinics.get(clinic_id)  # the same entry GetClinic reads
 

@@ -30,9 +30,13 @@ class ConsentHistory(Protocol):
     async def history(self, clinic_id: UUID, patient_id: UUID) -> Sequence[ConsentRecord]: ...
 
 
+CONSENTS_TAG = "consents:{patient_id}"
+"""The cache tag of a patient's consent history (a template over ``patient_id``)."""
+
+
 def consents_tag(patient_id: UUID) -> str:
-    """The cache tag of a patient's consent history: a consent write touches it."""
-    return f"consents:{patient_id}"
+    """The tag a consent write touches, so the cached history is read again."""
+    return CONSENTS_TAG.format(patient_id=patient_id)
 
 
 @dataclass(frozen=True, slots=True)
