@@ -9,6 +9,7 @@ import copy
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
@@ -65,6 +66,28 @@ async def delete_prefixed(redis: Redis, prefix: str) -> None:
     keys = [key async for key in redis.scan_iter(f"{prefix}:*", count=1000)]
     for start in range(0, len(keys), 500):
         await redis.delete(*keys[start : start + 500])
+
+
+@dataclass(frozen=True)
+class SharedRedis:
+    client: Redis
+    prefix: str
+    settings: dict[str, str]  # CACHE_* (and the extras) pointing an app at it, under ``prefix``
+
+
+@contextlib.asynccontextmanager
+async def shared_redis(**extra: str) -> AsyncIterator[SharedRedis]:
+    """The test Redis for production-profile apps, under a key prefix of the test's own, whose
+    keys (cache, rate limits, codes) are deleted afterwards. Skips as ``reachable_redis``."""
+    redis = await reachable_redis()
+    prefix = new_prefix()
+    host, port, db = redis_address()
+    settings = {"CACHE_HOST": host, "CACHE_PORT": str(port), "CACHE_DB": str(db), "CACHE_KEY_PREFIX": prefix}
+    try:
+        yield SharedRedis(redis, prefix, {**settings, **extra})
+    finally:
+        await delete_prefixed(redis, prefix)
+        await redis.aclose()
 
 
 @contextlib.asynccontextmanager

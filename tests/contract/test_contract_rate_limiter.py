@@ -5,10 +5,7 @@ drives."""
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
 from redis.asyncio import Redis
@@ -16,9 +13,8 @@ from redis.asyncio import Redis
 from adapters.ratelimit.limits_limiter import LimitsRateLimiter
 from adapters.redis.window_limiter import RedisWindowLimiter
 from application.ports.otp import RateLimit, RateLimiter
+from cache_support import shared_redis
 from domain.errors import ServiceUnavailable
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 class Clock:
@@ -29,47 +25,23 @@ class Clock:
         return self.now
 
 
-@dataclass
-class Limiter:
-    limiter: RateLimiter
-
-
-async def _redis() -> Redis:
-    client = Redis.from_url(REDIS_URL, socket_timeout=2)
-    try:
-        await client.ping()
-    except Exception as exc:
-        await client.aclose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis is required under CI: {exc}")
-        pytest.skip(f"Redis unreachable: {exc}")
-    return client
-
-
 @pytest.fixture(
     params=[
         "limits-memory",
         pytest.param("redis-window", marks=pytest.mark.redis),
     ]
 )
-async def subject(request: pytest.FixtureRequest) -> AsyncIterator[Limiter]:
+async def subject(request: pytest.FixtureRequest) -> AsyncIterator[RateLimiter]:
     if request.param == "limits-memory":
-        yield Limiter(LimitsRateLimiter.in_memory())
+        yield LimitsRateLimiter.in_memory()
         return
-    prefix = f"test-rl-{uuid.uuid4().hex}"
-    client = await _redis()
-    try:
-        yield Limiter(RedisWindowLimiter(client, prefix=prefix))
-    finally:
-        keys = [key async for key in client.scan_iter(f"{prefix}*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
+    async with shared_redis() as redis:
+        yield RedisWindowLimiter(redis.client, prefix=redis.prefix)
 
 
-async def test_admits_the_amount_then_refuses_without_counting_the_refused(subject: Limiter) -> None:
+async def test_admits_the_amount_then_refuses_without_counting_the_refused(subject: RateLimiter) -> None:
     limit = RateLimit(3, 60)
-    decisions = [await subject.limiter.hit("caller", limit) for _ in range(5)]
+    decisions = [await subject.hit("caller", limit) for _ in range(5)]
     assert [d.allowed for d in decisions] == [True, True, True, False, False]
     assert [d.remaining for d in decisions] == [2, 1, 0, 0, 0]
     for refused in decisions[3:]:
@@ -77,36 +49,36 @@ async def test_admits_the_amount_then_refuses_without_counting_the_refused(subje
     assert all(0.0 <= d.reset_after <= 60.0 for d in decisions[:3])
 
 
-async def test_keys_and_limits_are_counted_apart(subject: Limiter) -> None:
+async def test_keys_and_limits_are_counted_apart(subject: RateLimiter) -> None:
     one = RateLimit(1, 60)
-    assert (await subject.limiter.hit("a", one)).allowed
-    assert not (await subject.limiter.hit("a", one)).allowed
-    assert (await subject.limiter.hit("b", one)).allowed  # another caller
-    assert (await subject.limiter.hit("a", RateLimit(5, 60))).allowed  # another limit
+    assert (await subject.hit("a", one)).allowed
+    assert not (await subject.hit("a", one)).allowed
+    assert (await subject.hit("b", one)).allowed  # another caller
+    assert (await subject.hit("a", RateLimit(5, 60))).allowed  # another limit
 
 
-async def test_hit_all_counts_in_order_up_to_the_first_refusal(subject: Limiter) -> None:
+async def test_hit_all_counts_in_order_up_to_the_first_refusal(subject: RateLimiter) -> None:
     tight, loose = RateLimit(1, 60), RateLimit(5, 60)
-    first = await subject.limiter.hit_all([("ip", loose), ("user", tight), ("clinic", loose)])
+    first = await subject.hit_all([("ip", loose), ("user", tight), ("clinic", loose)])
     assert [(d.allowed, d.remaining) for d in first] == [(True, 4), (True, 0), (True, 4)]
-    second = await subject.limiter.hit_all([("ip", loose), ("user", tight), ("clinic", loose)])
+    second = await subject.hit_all([("ip", loose), ("user", tight), ("clinic", loose)])
     assert [(d.allowed, d.remaining) for d in second] == [(True, 3), (False, 0)]  # stops there
-    assert (await subject.limiter.hit("clinic", loose)).remaining == 3  # the refused one not counted
-    assert await subject.limiter.hit_all([]) == []
+    assert (await subject.hit("clinic", loose)).remaining == 3  # the refused one not counted
+    assert await subject.hit_all([]) == []
 
 
-async def test_concurrent_events_never_pass_the_amount(subject: Limiter) -> None:
+async def test_concurrent_events_never_pass_the_amount(subject: RateLimiter) -> None:
     limit = RateLimit(10, 60)
-    decisions = await asyncio.gather(*(subject.limiter.hit("crowd", limit) for _ in range(40)))
+    decisions = await asyncio.gather(*(subject.hit("crowd", limit) for _ in range(40)))
     assert sum(d.allowed for d in decisions) == 10
 
 
 @pytest.mark.redis
 async def test_the_window_moves_one_event_at_a_time() -> None:
     """On the Redis window, whose clock the test drives (the limits adapter reads the real one)."""
-    client, clock, prefix = await _redis(), Clock(), f"test-rl-{uuid.uuid4().hex}"
-    limiter, limit = RedisWindowLimiter(client, prefix=prefix, clock=clock), RateLimit(2, 10)
-    try:
+    clock, limit = Clock(), RateLimit(2, 10)
+    async with shared_redis() as redis:
+        limiter = RedisWindowLimiter(redis.client, prefix=redis.prefix, clock=clock)
         assert (await limiter.hit("w", limit)).allowed  # t = 0
         clock.now += 4
         assert (await limiter.hit("w", limit)).allowed  # t = 4
@@ -118,9 +90,6 @@ async def test_the_window_moves_one_event_at_a_time() -> None:
         assert again.allowed and again.remaining == 0
         assert again.reset_after == pytest.approx(3.5)  # the t = 4 event leaves at 14
         assert not (await limiter.hit("w", limit)).allowed
-    finally:
-        await client.delete(*[key async for key in client.scan_iter(f"{prefix}*")])
-        await client.aclose()
 
 
 async def test_an_unreachable_server_is_service_unavailable() -> None:

@@ -19,7 +19,7 @@ from application.ports.cache import Cache
 from application.ports.clock import Clock
 from application.ports.repositories import ClinicRepository, UserRepository
 from application.ports.uow import UnitOfWork
-from cache_support import delete_prefixed, new_prefix, reachable_redis, redis_address, wait_until
+from cache_support import shared_redis, wait_until
 from domain.access import Actor
 from domain.contact import Email
 from entrypoints.bootstrap import as_system
@@ -60,38 +60,32 @@ async def test_a_membership_change_and_a_rename_are_seen_on_the_next_request(api
 @pytest.mark.redis
 @pytest.mark.postgres
 async def test_a_write_on_one_app_reaches_the_l1_of_another(tmp_path: Path) -> None:
-    redis = await reachable_redis()
-    prefix = new_prefix()
-    host, port, db = redis_address()
-    shared = {"CACHE_HOST": host, "CACHE_PORT": str(port), "CACHE_DB": str(db), "CACHE_KEY_PREFIX": prefix}
-    shared["RATE_LIMIT_ENABLED"] = "false"  # this test counts cache keys only; limits have their own tests
-    try:
-        async with production_database(tmp_path, **shared) as settings, AsyncExitStack() as stack:
-            admin = await stack.enter_async_context(operator_header(settings, "ops@example.com"))
-            first = await stack.enter_async_context(another_app(settings))
-            second = await stack.enter_async_context(another_app(settings))
-            created = await first.client.post(
-                "/api/v1/clinics", json={"name": "Before", "timeZone": "UTC"}, headers=admin
-            )
-            clinic = created.json()["id"]
-            await _name(second, clinic, admin)  # the app's own loop builds its cache: now wait for it
-            caches = [await app.container.get(Cache) for app in (first, second)]
-            await wait_until(lambda: all(c.listener.connected for c in caches), what="both apps subscribed")
-            assert [await _name(second, clinic, admin) for _ in range(2)] == ["Before", "Before"]
-            assert (await second.container.get(Cache)).stats().l1_hits >= 1
+    # The limiter off: this test counts cache keys only; limits have their own tests.
+    async with (
+        shared_redis(RATE_LIMIT_ENABLED="false") as redis,
+        production_database(tmp_path, **redis.settings) as settings,
+        AsyncExitStack() as stack,
+    ):
+        admin = await stack.enter_async_context(operator_header(settings, "ops@example.com"))
+        first = await stack.enter_async_context(another_app(settings))
+        second = await stack.enter_async_context(another_app(settings))
+        created = await first.client.post(
+            "/api/v1/clinics", json={"name": "Before", "timeZone": "UTC"}, headers=admin
+        )
+        clinic = created.json()["id"]
+        await _name(second, clinic, admin)  # the app's own loop builds its cache: now wait for it
+        caches = [await app.container.get(Cache) for app in (first, second)]
+        await wait_until(lambda: all(c.listener.connected for c in caches), what="both apps subscribed")
+        assert [await _name(second, clinic, admin) for _ in range(2)] == ["Before", "Before"]
+        assert (await second.container.get(Cache)).stats().l1_hits >= 1
 
-            renamed = await first.client.patch(
-                f"/api/v1/clinics/{clinic}", json={"name": "After"}, headers=admin
-            )
-            assert renamed.status_code == 200, renamed.text
-            loop = asyncio.get_running_loop()
-            give_up = loop.time() + DEADLINE
-            while await _name(second, clinic, admin) != "After":
-                if loop.time() > give_up:
-                    pytest.fail("the other app still serves the old clinic")
-    finally:
-        await delete_prefixed(redis, prefix)
-        await redis.aclose()
+        renamed = await first.client.patch(f"/api/v1/clinics/{clinic}", json={"name": "After"}, headers=admin)
+        assert renamed.status_code == 200, renamed.text
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + DEADLINE
+        while await _name(second, clinic, admin) != "After":
+            if loop.time() > give_up:
+                pytest.fail("the other app still serves the old clinic")
 
 
 @pytest.mark.redis
@@ -99,36 +93,31 @@ async def test_a_write_on_one_app_reaches_the_l1_of_another(tmp_path: Path) -> N
 async def test_a_logout_on_one_app_ends_the_session_the_other_kept(tmp_path: Path) -> None:
     """Each app keeps a live session in its own L1 (Authenticate): the logout's commit drops it
     there too, through the invalidation channel, long before the entry's 30 s."""
-    redis = await reachable_redis()
-    prefix = new_prefix()
-    host, port, db = redis_address()
-    shared = {"CACHE_HOST": host, "CACHE_PORT": str(port), "CACHE_DB": str(db), "CACHE_KEY_PREFIX": prefix}
-    shared["RATE_LIMIT_ENABLED"] = "false"
-    try:
-        async with production_database(tmp_path, **shared) as settings, AsyncExitStack() as stack:
-            await stack.enter_async_context(operator_header(settings, "ops@example.com"))
-            bearer = await _signed_in(settings, "ops@example.com")
-            first = await stack.enter_async_context(another_app(settings))
-            second = await stack.enter_async_context(another_app(settings))
-            for app in (first, second):  # the app's own loop builds its cache
-                assert (await app.client.get("/api/v1/auth/me", headers=bearer)).status_code == 200
-            caches = [await app.container.get(Cache) for app in (first, second)]
-            await wait_until(lambda: all(c.listener.connected for c in caches), what="both apps subscribed")
-            hits = caches[1].stats().l1_hits
-            assert (await second.client.get("/api/v1/auth/me", headers=bearer)).status_code == 200
-            assert caches[1].stats().l1_hits > hits  # the session (and user) from the second's L1
+    async with (
+        shared_redis(RATE_LIMIT_ENABLED="false") as redis,
+        production_database(tmp_path, **redis.settings) as settings,
+        AsyncExitStack() as stack,
+    ):
+        await stack.enter_async_context(operator_header(settings, "ops@example.com"))
+        bearer = await _signed_in(settings, "ops@example.com")
+        first = await stack.enter_async_context(another_app(settings))
+        second = await stack.enter_async_context(another_app(settings))
+        for app in (first, second):  # the app's own loop builds its cache
+            assert (await app.client.get("/api/v1/auth/me", headers=bearer)).status_code == 200
+        caches = [await app.container.get(Cache) for app in (first, second)]
+        await wait_until(lambda: all(c.listener.connected for c in caches), what="both apps subscribed")
+        hits = caches[1].stats().l1_hits
+        assert (await second.client.get("/api/v1/auth/me", headers=bearer)).status_code == 200
+        assert caches[1].stats().l1_hits > hits  # the session (and user) from the second's L1
 
-            assert (await first.client.post("/api/v1/auth/logout", headers=bearer)).status_code == 204
-            refused = await first.client.get("/api/v1/auth/me", headers=bearer)
-            assert_error(refused, 401, "INVALID_CREDENTIALS")  # at once where it was ended
-            loop = asyncio.get_running_loop()
-            give_up = loop.time() + DEADLINE
-            while (await second.client.get("/api/v1/auth/me", headers=bearer)).status_code != 401:
-                if loop.time() > give_up:
-                    pytest.fail("the other app still accepts the ended session")
-    finally:
-        await delete_prefixed(redis, prefix)
-        await redis.aclose()
+        assert (await first.client.post("/api/v1/auth/logout", headers=bearer)).status_code == 204
+        refused = await first.client.get("/api/v1/auth/me", headers=bearer)
+        assert_error(refused, 401, "INVALID_CREDENTIALS")  # at once where it was ended
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + DEADLINE
+        while (await second.client.get("/api/v1/auth/me", headers=bearer)).status_code != 401:
+            if loop.time() > give_up:
+                pytest.fail("the other app still accepts the ended session")
 
 
 async def _signed_in(settings: Settings, email: str) -> dict[str, str]:

@@ -18,7 +18,7 @@ from application.appointments.get_appointment import GetAppointment
 from application.ports.cache import Cache
 from application.prescriptions.get_prescription import GetPrescription
 from application.users.create_super_admin import CreateSuperAdmin, CreateSuperAdminCommand
-from cache_support import delete_prefixed, new_prefix, reachable_redis, redis_address
+from cache_support import shared_redis
 from entrypoints.bootstrap import as_system
 from entrypoints.ioc.caching import ContainerReads
 from entrypoints.ioc.profiles import build_container
@@ -40,39 +40,33 @@ class OperatedApi(Api):
 @pytest.mark.redis
 @pytest.mark.postgres
 async def test_a_cached_appointment_is_sealed_on_the_cache_server(tmp_path: Path) -> None:
-    redis = await reachable_redis()
-    prefix = new_prefix()
-    host, port, db = redis_address()
-    shared = {"CACHE_HOST": host, "CACHE_PORT": str(port), "CACHE_DB": str(db), "CACHE_KEY_PREFIX": prefix}
-    shared["RATE_LIMIT_ENABLED"] = "false"  # the limiter's counters would live outside the prefix
-    try:
-        async with production_database(tmp_path, **shared) as settings:
-            seeding = build_container(settings)
-            try:
-                async for app in open_api(settings):
-                    api = OperatedApi(app.client, seeding, settings)
-                    api.operator = await api.auth(await _operator(api))
-                    place = await Place(api).setup("Sealed")
-                    [appointment] = await place.book(place.at(10))
+    async with (
+        shared_redis(RATE_LIMIT_ENABLED="false") as redis,  # keys are counted: the cache's only
+        production_database(tmp_path, **redis.settings) as settings,
+    ):
+        seeding = build_container(settings)
+        try:
+            async for app in open_api(settings):
+                api = OperatedApi(app.client, seeding, settings)
+                api.operator = await api.auth(await _operator(api))
+                place = await Place(api).setup("Sealed")
+                [appointment] = await place.book(place.at(10))
 
-                    for _ in range(2):
-                        read = await api.client.get(f"{APPOINTMENTS}/{appointment}", headers=place.as_patient)
-                        assert read.status_code == 200, read.text
-                        assert read.json()["reason"] == REASON.decode()
-                    assert (await app.container.get(Cache)).stats().l1_hits >= 1
+                for _ in range(2):
+                    read = await api.client.get(f"{APPOINTMENTS}/{appointment}", headers=place.as_patient)
+                    assert read.status_code == 200, read.text
+                    assert read.json()["reason"] == REASON.decode()
+                assert (await app.container.get(Cache)).stats().l1_hits >= 1
 
-                    raw = await redis.get(f"{prefix}:e:{{appointment:{place.clinic}:{appointment}}}")
-                    assert raw is not None, "the appointment was not stored in L2"
-                    entry = msgspec.msgpack.decode(raw, type=RemoteEntry)
-                    assert entry.frame[0] & ENCRYPTED
-                    assert REASON not in raw and b"Chest" not in raw
-                    keys = [key async for key in redis.scan_iter(f"{prefix}:*", count=1000)]
-                    assert not any(b"Chest" in key for key in keys)
-            finally:
-                await seeding.close()
-    finally:
-        await delete_prefixed(redis, prefix)
-        await redis.aclose()
+                raw = await redis.client.get(f"{redis.prefix}:e:{{appointment:{place.clinic}:{appointment}}}")
+                assert raw is not None, "the appointment was not stored in L2"
+                entry = msgspec.msgpack.decode(raw, type=RemoteEntry)
+                assert entry.frame[0] & ENCRYPTED
+                assert REASON not in raw and b"Chest" not in raw
+                keys = [key async for key in redis.client.scan_iter(f"{redis.prefix}:*", count=1000)]
+                assert not any(b"Chest" in key for key in keys)
+        finally:
+            await seeding.close()
 
 
 async def _operator(api: Api) -> str:

@@ -15,7 +15,7 @@ from http_api import (
     production_database,
 )
 
-from cache_support import delete_prefixed, new_prefix, reachable_redis, redis_address
+from cache_support import shared_redis
 
 
 async def test_a_noisy_user_is_limited_and_a_quiet_one_is_not(tmp_path: Path) -> None:
@@ -61,25 +61,20 @@ async def test_limits_can_be_switched_off(tmp_path: Path) -> None:
 async def test_on_redis_two_apps_count_one_window(tmp_path: Path) -> None:
     """Production: the window lives in Redis (one round trip a limit), so a caller spreading
     requests over two processes gets the fleet's limit, not one per process."""
-    redis = await reachable_redis()
-    prefix = new_prefix()
-    host, port, db = redis_address()
-    shared = {"CACHE_HOST": host, "CACHE_PORT": str(port), "CACHE_DB": str(db), "CACHE_KEY_PREFIX": prefix}
-    shared["RATE_LIMIT_USER_REQUESTS_PER_MINUTE"] = "4"
-    try:
-        async with production_database(tmp_path, **shared) as settings, AsyncExitStack() as stack:
-            admin = await stack.enter_async_context(operator_header(settings, "ops@example.com"))
-            apps = [await stack.enter_async_context(another_app(settings)) for _ in range(2)]
-            answers = [await apps[n % 2].client.get("/api/v1/clinics", headers=admin) for n in range(4)]
-            assert [a.status_code for a in answers] == [200] * 4
-            assert [a.headers["ratelimit"].split(";")[1] for a in answers] == ["r=3", "r=2", "r=1", "r=0"]
-            for app in apps:
-                refused = await app.client.get("/api/v1/clinics", headers=admin)
-                assert_error(refused, 429, "RATE_LIMITED")
-                assert 1 <= int(refused.headers["retry-after"]) <= 60
-    finally:
-        await delete_prefixed(redis, prefix)
-        await redis.aclose()
+    async with (
+        shared_redis(RATE_LIMIT_USER_REQUESTS_PER_MINUTE="4") as redis,
+        production_database(tmp_path, **redis.settings) as settings,
+        AsyncExitStack() as stack,
+    ):
+        admin = await stack.enter_async_context(operator_header(settings, "ops@example.com"))
+        apps = [await stack.enter_async_context(another_app(settings)) for _ in range(2)]
+        answers = [await apps[n % 2].client.get("/api/v1/clinics", headers=admin) for n in range(4)]
+        assert [a.status_code for a in answers] == [200] * 4
+        assert [a.headers["ratelimit"].split(";")[1] for a in answers] == ["r=3", "r=2", "r=1", "r=0"]
+        for app in apps:
+            refused = await app.client.get("/api/v1/clinics", headers=admin)
+            assert_error(refused, 429, "RATE_LIMITED")
+            assert 1 <= int(refused.headers["retry-after"]) <= 60
 
 
 async def test_a_refusing_limit_refuses_even_when_another_is_as_tight(tmp_path: Path) -> None:
