@@ -35,12 +35,11 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
@@ -56,6 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from bench.serving import free_port, server  # noqa: E402
 from bench.throwaway import REDIS_DB, throwaway_database  # noqa: E402
 
 from adapters.sql.engine import EngineOptions, create_engine  # noqa: E402
@@ -147,40 +147,6 @@ def environment(url: str, port: int, workers: int) -> dict[str, str]:
         "JWT_ACCESS_TTL_MINUTES": "240",
         **SECRETS,
     }
-
-
-@asynccontextmanager
-async def server(env: dict[str, str], workdir: Path) -> AsyncIterator[str]:
-    base = f"http://127.0.0.1:{env['APP_PORT']}"
-    log = (workdir / "server.log").open("w")
-    process = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
-        [sys.executable, "-m", "entrypoints.cli", "serve"],
-        cwd=workdir,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src"), **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        async with httpx.AsyncClient() as client:
-            deadline, last = time.monotonic() + 60, "no answer"
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"the server exited: see {workdir / 'server.log'}")
-                try:
-                    ready = await client.get(f"{base}/health/ready")
-                    if ready.status_code == 200:
-                        break
-                    last = ready.text[:500]
-                except httpx.TransportError as exc:
-                    last = repr(exc)
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not become ready in 60 s: {last}")
-                await asyncio.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 # -- loading -------------------------------------------------------------------------------------
@@ -408,7 +374,7 @@ async def bench(quick: bool, seconds: float, workers: int, workdir: Path) -> dic
             result["postgresql"] = await scalar(engine, "SHOW server_version")
             booked, listed = plans
             async with (
-                server(env, workdir) as base,
+                server([sys.executable, "-m", "entrypoints.cli", "serve"], env, workdir) as base,
                 httpx.AsyncClient(
                     base_url=base, timeout=30, limits=httpx.Limits(max_connections=64)
                 ) as client,
@@ -435,14 +401,6 @@ async def bench(quick: bool, seconds: float, workers: int, workdir: Path) -> dic
         finally:
             await engine.dispose()
     return result
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def machine() -> dict[str, Any]:

@@ -51,12 +51,11 @@ import os  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
 import shutil  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
-from collections.abc import AsyncIterator, Iterator  # noqa: E402
-from contextlib import AbstractAsyncContextManager, asynccontextmanager  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import AbstractAsyncContextManager  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from importlib.metadata import version  # noqa: E402
 from typing import Any  # noqa: E402
@@ -64,6 +63,7 @@ from typing import Any  # noqa: E402
 import httpx  # noqa: E402
 from bench import http_load  # noqa: E402
 from bench.http_report import print_report  # noqa: E402
+from bench.serving import free_port, server  # noqa: E402
 from bench.throwaway import REDIS_DB, throwaway_database  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine  # noqa: E402
@@ -134,45 +134,6 @@ def run_cli(env: dict[str, str], workdir: Path, *args: str) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"healthcare {' '.join(args)} failed: {done.stderr[-2000:]}")
     return done.stdout
-
-
-@asynccontextmanager
-async def server(command: list[str], env: dict[str, str], workdir: Path, ready: str) -> AsyncIterator[str]:
-    """A server process on ``env['APP_PORT']``, ready when ``ready`` answers 200 (60 s deadline)."""
-    base = f"http://127.0.0.1:{env['APP_PORT']}"
-    log = (workdir / f"server-{env['APP_PORT']}.log").open("w")
-    process = subprocess.Popen(  # noqa: ASYNC220 - started before anything is measured
-        command,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}", **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        async with httpx.AsyncClient() as client:
-            deadline, last = time.monotonic() + 60, "no answer"
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"the server exited: see {log.name}")
-                try:
-                    answer = await client.get(base + ready)
-                    if answer.status_code == 200:
-                        break
-                    last = answer.text[:300]
-                except httpx.TransportError as exc:
-                    last = repr(exc)
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not become ready in 60 s: {last}")
-                await asyncio.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
 
 
 def bench_app(target: str, env: dict[str, str]) -> list[str]:
@@ -314,7 +275,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 result["postgresql"] = (await connection.execute(text("SHOW server_version"))).scalar()
             serve = healthcare("serve")
             async with (
-                server(serve, env, workdir, "/health/ready") as base,
+                server(serve, env, workdir) as base,
                 httpx.AsyncClient(
                     base_url=base, timeout=30, limits=httpx.Limits(max_connections=128)
                 ) as client,
@@ -358,34 +319,26 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 rate = result["mix_peak"]["operations_per_second"] / 2
                 result["mix"] = await day.fixed_rate(rate=rate, seconds=seconds * (2 if not quick else 1))
             cold_env = {**env, "CACHE_ENABLED": "false", "APP_PORT": str(free_port())}
-            async with server(serve, cold_env, workdir, "/health/ready") as base:
+            async with server(serve, cold_env, workdir) as base:
                 result["get_cold"] = await load.get(base, token, get_path, hot)
             plain_env = {**env, "APP_PORT": str(free_port())}
-            async with server(
-                bench_app("without_claims_cache", plain_env), plain_env, workdir, "/health/ready"
-            ) as base:
+            async with server(bench_app("without_claims_cache", plain_env), plain_env, workdir) as base:
                 async with httpx.AsyncClient(base_url=base, headers=client.headers, timeout=30) as other:
                     await touch(other, get_path, hot)
                 result["get_warm_no_claims_cache"] = await load.get(base, token, get_path, hot)
             bare_env = {**env, "APP_PORT": str(free_port())}
-            async with server(bench_app("ceiling", bare_env), bare_env, workdir, "/ceiling") as base:
+            async with server(bench_app("ceiling", bare_env), bare_env, workdir, ready="/ceiling") as base:
                 result["ceiling"] = await load.get(base, None, "/ceiling", [""])
             raw_env = {**env, "APP_PORT": str(free_port()), "BENCH_RAW_DSN": url.replace("+asyncpg", "")}
             raw_path = f"/raw/{clinic}/"
             async with server(
-                bench_app("hand_written", raw_env), raw_env, workdir, raw_path + ids[0]
+                bench_app("hand_written", raw_env), raw_env, workdir, ready=raw_path + ids[0]
             ) as base:
                 result["hand_written"] = await load.get(base, None, raw_path, hot)
         finally:
             await engine.dispose()
     result["jwt"] = http_load.jwt_costs(quick)
     return result
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def machine(result: dict[str, Any]) -> dict[str, Any]:
