@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Iterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,22 +20,17 @@ from redis.asyncio import Redis
 from redis_cluster import RedisClusterNodes, running_cluster
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "http"))
-from http_api import Api, assert_error, open_api, production_database
+from http_api import Api, another_app, assert_error, operator_header, production_database
 
 from adapters.cache.layered import LayeredCache
 from adapters.cache.redis import cache_cluster_client
 from adapters.redis.otp_store import RedisOtpStore
 from adapters.redis.window_limiter import RedisWindowLimiter
-from application.auth.issue_operator_token import IssueOperatorToken, IssueOperatorTokenCommand
 from application.ports.cache import Cache, CachePolicy
 from application.ports.messaging import Outbox
 from application.ports.otp import RateLimit
-from application.users.create_super_admin import CreateSuperAdmin, CreateSuperAdminCommand
 from cache_support import ManualTime, Source, wait_until
 from domain.messaging import OutboundMessage
-from entrypoints.bootstrap import as_system
-from entrypoints.config import Settings
-from entrypoints.ioc.profiles import build_container
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 DEADLINE = 10.0
@@ -59,9 +54,9 @@ async def test_cached_reads_go_through_l2_and_writes_reach_the_other_app(
         production_database(tmp_path, **on_cluster(cluster, RATE_LIMIT_ENABLED="false")) as settings,
         AsyncExitStack() as stack,
     ):
-        admin = await stack.enter_async_context(_operator(settings))
-        first = await stack.enter_async_context(_app(settings))
-        second = await stack.enter_async_context(_app(settings))
+        admin = await stack.enter_async_context(operator_header(settings, OPERATOR))
+        first = await stack.enter_async_context(another_app(settings))
+        second = await stack.enter_async_context(another_app(settings))
         created = await first.client.post(
             "/api/v1/clinics", json={"name": "Before", "timeZone": "UTC"}, headers=admin
         )
@@ -86,8 +81,8 @@ async def test_cached_reads_go_through_l2_and_writes_reach_the_other_app(
 async def test_a_rate_limit_is_shared_by_both_apps(tmp_path: Path, cluster: RedisClusterNodes) -> None:
     extra = on_cluster(cluster, RATE_LIMIT_AUTH_REQUESTS_PER_MINUTE="3")
     async with production_database(tmp_path, **extra) as settings, AsyncExitStack() as stack:
-        first = await stack.enter_async_context(_app(settings))
-        second = await stack.enter_async_context(_app(settings))
+        first = await stack.enter_async_context(another_app(settings))
+        second = await stack.enter_async_context(another_app(settings))
         for app in (first, second, first):
             answered = await app.client.post("/api/v1/auth/refresh", json={"refreshToken": "x"})
             assert answered.status_code == 401, answered.text
@@ -101,9 +96,9 @@ async def test_a_code_asked_on_one_app_signs_in_on_the_other(
 ) -> None:
     outbox = RecordingOutbox()
     async with production_database(tmp_path, **on_cluster(cluster)) as settings, AsyncExitStack() as stack:
-        await stack.enter_async_context(_operator(settings))
-        first = await stack.enter_async_context(_app(settings, Recording(outbox)))
-        second = await stack.enter_async_context(_app(settings, Recording(outbox)))
+        await stack.enter_async_context(operator_header(settings, OPERATOR))
+        first = await stack.enter_async_context(another_app(settings, Recording(outbox)))
+        second = await stack.enter_async_context(another_app(settings, Recording(outbox)))
         asked = await first.client.post(
             "/api/v1/auth/request-otp", json={"email": OPERATOR, "deliveryMethod": "email"}
         )
@@ -222,26 +217,3 @@ async def _keys_on(host: str, port: int) -> int:
         return int(await node.dbsize())
     finally:
         await node.aclose()
-
-
-@asynccontextmanager
-async def _app(settings: Settings, *overrides: Provider) -> AsyncIterator[Api]:
-    running = open_api(settings, *overrides)
-    try:
-        yield await anext(running)
-    finally:
-        await running.aclose()
-
-
-@asynccontextmanager
-async def _operator(settings: Settings) -> AsyncIterator[dict[str, str]]:
-    """A super admin and their token, made through a container of the test's own."""
-    container = build_container(settings)
-    try:
-        async with container() as request:
-            await as_system(request)
-            await (await request.get(CreateSuperAdmin))(CreateSuperAdminCommand(email=OPERATOR, name="Ops"))
-            issued = await (await request.get(IssueOperatorToken))(IssueOperatorTokenCommand(email=OPERATOR))
-        yield {"Authorization": f"Bearer {issued.token}"}
-    finally:
-        await container.close()

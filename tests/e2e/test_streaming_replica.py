@@ -22,12 +22,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "http"))
-from http_api import Api, assert_error, open_api, production_database
+from http_api import another_app, assert_error, operator_header, production_database
 
 from adapters.sql.replicas import ReplicaSet
-from application.auth.issue_operator_token import IssueOperatorToken, IssueOperatorTokenCommand
 from application.ports.uow import UnitOfWork
-from application.users.create_super_admin import CreateSuperAdmin, CreateSuperAdminCommand
 from cache_support import wait_until
 from entrypoints.bootstrap import as_system
 from entrypoints.config import Settings
@@ -61,9 +59,9 @@ async def test_reads_go_to_the_replica_and_a_writer_reads_its_own_write(
     tmp_path: Path, replica: Replica
 ) -> None:
     async with with_replica(tmp_path, replica) as settings, AsyncExitStack() as stack:
-        admin = await stack.enter_async_context(_operator(settings))
+        admin = await stack.enter_async_context(operator_header(settings, OPERATOR))
         replica.caught_up()  # the operator, written on the primary, can sign requests on the replica
-        api = await stack.enter_async_context(_app(settings))
+        api = await stack.enter_async_context(another_app(settings))
         # The app's container belongs to the app's loop: ask the read path through one of ours.
         probe = await stack.enter_async_context(_container(settings))
 
@@ -111,8 +109,8 @@ async def test_with_the_replica_stopped_reads_fall_back_to_the_primary(
     tmp_path: Path, replica: Replica
 ) -> None:
     async with with_replica(tmp_path, replica) as settings, AsyncExitStack() as stack:
-        admin = await stack.enter_async_context(_operator(settings))
-        api = await stack.enter_async_context(_app(settings))
+        admin = await stack.enter_async_context(operator_header(settings, OPERATOR))
+        api = await stack.enter_async_context(another_app(settings))
         created = await api.client.post(
             "/api/v1/clinics", json={"name": "Kept", "timeZone": "UTC"}, headers=admin
         )
@@ -136,33 +134,9 @@ async def test_with_the_replica_stopped_reads_fall_back_to_the_primary(
 
 
 @asynccontextmanager
-async def _app(settings: Settings) -> AsyncIterator[Api]:
-    running = open_api(settings)
-    try:
-        yield await anext(running)
-    finally:
-        await running.aclose()
-
-
-@asynccontextmanager
 async def _container(settings: Settings) -> AsyncIterator[AsyncContainer]:
     container = build_container(settings)
     try:
         yield container
-    finally:
-        await container.close()
-
-
-@asynccontextmanager
-async def _operator(settings: Settings) -> AsyncIterator[dict[str, str]]:
-    """A super admin and their token, made through a container of the test's own (on the
-    primary: a unit of work writes there)."""
-    container = build_container(settings)
-    try:
-        async with container() as request:
-            await as_system(request)
-            await (await request.get(CreateSuperAdmin))(CreateSuperAdminCommand(email=OPERATOR, name="Ops"))
-            issued = await (await request.get(IssueOperatorToken))(IssueOperatorTokenCommand(email=OPERATOR))
-        yield {"Authorization": f"Bearer {issued.token}"}
     finally:
         await container.close()

@@ -168,9 +168,9 @@ async def production_database(tmp_path: Path, **extra: str) -> AsyncIterator[Set
 
 
 @asynccontextmanager
-async def another_app(settings: Settings) -> AsyncIterator[Api]:
+async def another_app(settings: Settings, *overrides: Provider) -> AsyncIterator[Api]:
     """One more app instance on ``settings``: a process's worth (its own container, pools, L1)."""
-    running = open_api(settings)
+    running = open_api(settings, *overrides)
     try:
         yield await anext(running)
     finally:
