@@ -5,26 +5,21 @@ lease ends, twice only those whose send had started; SIGTERM stops a worker clea
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
+from http_api import migrated_database
 from processes import base_env
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.crypto.field_cipher import AesGcmFieldCipher
 from adapters.sql.engine import EngineOptions, create_engine, session_factory
-from adapters.sql.migrate import migrate
 from adapters.sql.outbox import SqlOutbox
 from adapters.sql.outbox_codec import OutboxCodec
 from adapters.sql.outbox_records import OUTBOX
@@ -41,37 +36,6 @@ SECRETS = {
     "SECURITY_OTP_HASH_KEY": "o" * 40,
 }
 COUNT = 30
-
-
-@asynccontextmanager
-async def database() -> AsyncIterator[tuple[str, str]]:
-    """A database of its own on the real PostgreSQL, migrated with a restricted role; both dropped
-    afterwards. Skips when PostgreSQL is unreachable, except under CI=true."""
-    base = make_url(os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    role = f"{name}_app"
-    admin = create_async_engine(base, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5})
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        await admin.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required under CI: {exc}")
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
-    url = base.set(database=name).render_as_string(hide_password=False)
-    try:
-        engine = create_engine(EngineOptions(url=url))
-        try:
-            await migrate(engine, app_role=role, grant_to=base.username)
-        finally:
-            await engine.dispose()
-        yield url, role
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            await connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
-        await admin.dispose()
 
 
 def messages() -> list[OutboundMessage]:
@@ -143,7 +107,7 @@ async def test_a_killed_worker_loses_nothing_and_a_second_one_delivers_it_all(tm
     sink = SmtpSink(delay_seconds=0.3).start_in_thread()
     workers: list[subprocess.Popen[str]] = []
     try:
-        async with database() as (url, role):
+        async with migrated_database(grant_to_admin=True) as (url, role):
             env = base_env(
                 tmp_path,
                 APP_PROFILE="production",

@@ -107,10 +107,11 @@ def assert_error(response: Any, status: int, code: str) -> Mapping[str, Any]:
 
 
 @asynccontextmanager
-async def production_database(tmp_path: Path, **extra: str) -> AsyncIterator[Settings]:
-    """Production-profile settings on a database of its own on the real PostgreSQL, migrated
-    with a restricted role of its own; both are dropped afterwards. Skips when PostgreSQL is
-    unreachable, except under CI=true."""
+async def migrated_database(*, grant_to_admin: bool = False) -> AsyncIterator[tuple[str, str]]:
+    """A database of its own on the real PostgreSQL (TEST_DATABASE_URL), migrated with a
+    restricted role of its own: yields (url, role), both dropped afterwards. ``grant_to_admin``:
+    the connecting user may act as that role too (to read rows as the app sees them). Skips when
+    PostgreSQL is unreachable, except under CI=true."""
     import os
     import uuid
 
@@ -137,34 +138,44 @@ async def production_database(tmp_path: Path, **extra: str) -> AsyncIterator[Set
     try:
         engine = create_engine(EngineOptions(url=url))
         try:
-            await migrate(engine, app_role=role)
+            await migrate(engine, app_role=role, grant_to=base.username if grant_to_admin else None)
         finally:
             await engine.dispose()
-        # The cache, sign-in codes and limits in Redis db 15 under this test's own prefix (removed
-        # below), unless the test names its own.
-        yield embedded_settings(
-            tmp_path,
-            APP_PROFILE="production",
-            DATABASE_URL=url,
-            DATABASE_APP_ROLE=role,
-            **{"CACHE_DB": "15", "CACHE_KEY_PREFIX": f"{name}-cache", **PRODUCTION_SECRETS, **extra},
-        )
+        yield url, role
     finally:
-        from redis.asyncio import Redis
-
-        redis = Redis(host="127.0.0.1", port=6379, db=15, socket_timeout=2)
-        try:
-            keys = [key async for key in redis.scan_iter(f"{name}-cache*")]
-            if keys:
-                await redis.delete(*keys)
-        except Exception:  # Redis unreachable: nothing was written there either
-            pass
-        finally:
-            await redis.aclose()
         async with admin.connect() as connection:
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             await connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         await admin.dispose()
+
+
+@asynccontextmanager
+async def production_database(tmp_path: Path, **extra: str) -> AsyncIterator[Settings]:
+    """Production-profile settings on a ``migrated_database``; the cache, sign-in codes and
+    limits in Redis db 15 under a prefix of this database's (removed afterwards), unless the test
+    names its own."""
+    async with migrated_database() as (url, role):
+        prefix = f"{role}-cache"  # the role is named after this test's own database
+        try:
+            yield embedded_settings(
+                tmp_path,
+                APP_PROFILE="production",
+                DATABASE_URL=url,
+                DATABASE_APP_ROLE=role,
+                **{"CACHE_DB": "15", "CACHE_KEY_PREFIX": prefix, **PRODUCTION_SECRETS, **extra},
+            )
+        finally:
+            from redis.asyncio import Redis
+
+            redis = Redis(host="127.0.0.1", port=6379, db=15, socket_timeout=2)
+            try:
+                keys = [key async for key in redis.scan_iter(f"{prefix}*")]
+                if keys:
+                    await redis.delete(*keys)
+            except Exception:  # Redis unreachable: nothing was written there either
+                pass
+            finally:
+                await redis.aclose()
 
 
 @asynccontextmanager
